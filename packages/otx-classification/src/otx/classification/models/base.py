@@ -1,0 +1,57 @@
+"""``OTXMulticlassClsModel``: the task half of every multi-class classifier (loss, predictions, metrics)."""
+
+from typing import Any
+
+import torch.nn.functional as F  # noqa: N812
+from torch import Tensor
+from torchmetrics import MetricCollection
+
+from otx.classification.entities import MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity
+from otx.classification.metrics import multiclass_metrics
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.model.base import OTXModel
+from otx.core.types.label import LabelInfo
+
+__all__ = ["OTXMulticlassClsModel"]
+
+
+class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity]):
+    """A classifier whose module maps images ``(B, 3, H, W)`` to logits ``(B, C)``.
+
+    Subclasses write :meth:`create_model`; foreign modules also adapt their inputs/outputs.
+    """
+
+    monitor = "val/accuracy"
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+        label_smoothing: float = 0.1,
+    ) -> None:
+        self.label_smoothing = label_smoothing
+        super().__init__(label_info, optimizer, scheduler, pretrained)
+
+    def create_metric(self) -> MetricCollection:
+        """Top-1 accuracy, macro F1 and per-class accuracy."""
+        return multiclass_metrics(self.label_info.num_classes)
+
+    def customize_outputs(
+        self, outputs: Any, batch: MulticlassClsBatchDataEntity
+    ) -> OTXBatchLossEntity | MulticlassClsBatchPredEntity:
+        """Cross-entropy in training; softmax scores and arg-max labels otherwise."""
+        logits: Tensor = outputs
+        if self.training:
+            loss = F.cross_entropy(logits, batch.labels, label_smoothing=self.label_smoothing)
+            return OTXBatchLossEntity({"cross_entropy": loss})
+        scores = logits.softmax(dim=1)
+        return MulticlassClsBatchPredEntity(imgs_info=batch.imgs_info, scores=scores, labels=scores.argmax(dim=1))
+
+    def metric_inputs(
+        self, preds: MulticlassClsBatchPredEntity, batch: MulticlassClsBatchDataEntity
+    ) -> tuple[Tensor, Tensor]:
+        """Predicted and true labels."""
+        return preds.labels, batch.labels

@@ -1,0 +1,52 @@
+"""Any timm classifier as an OTX model, adapted through ``customize_inputs``/``customize_outputs``.
+
+timm (https://github.com/huggingface/pytorch-image-models) models take ``x`` and return logits,
+or a tuple when distillation heads are on; this adapter keeps only the class logits.
+"""
+
+from typing import Any
+
+import timm
+from torch import Tensor, nn
+
+from otx.classification.entities import MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity
+from otx.classification.models.base import OTXMulticlassClsModel
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.types.label import LabelInfo
+
+__all__ = ["TimmClassifier"]
+
+
+class TimmClassifier(OTXMulticlassClsModel):
+    """A timm model by name, trained from random init or from ``pretrained`` weights (path or URL)."""
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+        label_smoothing: float = 0.1,
+        model_name: str = "mobilenetv3_small_100",
+        drop_rate: float = 0.2,
+    ) -> None:
+        self.model_name, self.drop_rate = model_name, drop_rate
+        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+
+    def create_model(self) -> nn.Module:
+        """``timm.create_model`` with our class count; weights come from ``pretrained`` only."""
+        return timm.create_model(
+            self.model_name, pretrained=False, num_classes=self.label_info.num_classes, drop_rate=self.drop_rate
+        )
+
+    def customize_inputs(self, batch: MulticlassClsBatchDataEntity) -> dict[str, Any]:
+        """timm's forward takes the image tensor as its first argument."""
+        return {"x": batch.images}
+
+    def customize_outputs(
+        self, outputs: Any, batch: MulticlassClsBatchDataEntity
+    ) -> OTXBatchLossEntity | MulticlassClsBatchPredEntity:
+        """Keep the class logits of tuple outputs (distilled models), then apply the task head."""
+        logits: Tensor = outputs[0] if isinstance(outputs, tuple) else outputs
+        return super().customize_outputs(logits, batch)

@@ -1,0 +1,91 @@
+"""TinyResNet: a narrow residual network for fast from-scratch training on a CPU.
+
+A stride-2 stem and four stages of basic residual blocks (He et al., "Deep Residual Learning
+for Image Recognition", 2016) at a quarter of ResNet-18's width.
+
+>>> net = TinyResNet(num_classes=2)
+>>> net(torch.zeros(1, 3, 160, 160)).shape
+torch.Size([1, 2])
+"""
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from otx.classification.models.base import OTXMulticlassClsModel
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.types.label import LabelInfo
+
+__all__ = ["TinyResNet", "TinyResNetClassifier"]
+
+
+def _conv_bn_relu(c_in: int, c_out: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)
+    )
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convolutions with an identity (or 1x1 projection) shortcut."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = _conv_bn_relu(c_in, c_out, stride)
+        self.conv2 = nn.Sequential(nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out))
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+        nn.init.zeros_(self.conv2[1].weight)  # each block starts as identity: stabler from scratch
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Residual sum, then ReLU."""
+        return torch.relu(self.conv2(self.conv1(x)) + self.shortcut(x))
+
+
+class TinyResNet(nn.Module):
+    """Stem, four stride-2 stages, global average pooling and a linear head."""
+
+    def __init__(
+        self,
+        num_classes: int,
+        widths: Sequence[int] = (32, 64, 128, 256),
+        depths: Sequence[int] = (1, 1, 1, 1),
+        stem_width: int = 24,
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [_conv_bn_relu(3, stem_width, 2)]
+        c_in = stem_width
+        for width, depth in zip(widths, depths, strict=True):
+            for i in range(depth):
+                layers.append(BasicBlock(c_in, width, 2 if i == 0 else 1))
+                c_in = width
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits ``(B, num_classes)``."""
+        return self.head(self.features(x))
+
+
+class TinyResNetClassifier(OTXMulticlassClsModel):
+    """OTX model around :class:`TinyResNet`, written in this project."""
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+        label_smoothing: float = 0.1,
+        widths: Sequence[int] = (32, 64, 128, 256),
+        depths: Sequence[int] = (1, 1, 1, 1),
+        dropout: float = 0.2,
+    ) -> None:
+        self.widths, self.depths, self.dropout = tuple(widths), tuple(depths), dropout
+        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+
+    def create_model(self) -> nn.Module:
+        """A TinyResNet with one output per class."""
+        return TinyResNet(self.label_info.num_classes, self.widths, self.depths, dropout=self.dropout)

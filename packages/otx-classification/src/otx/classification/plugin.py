@@ -1,0 +1,20 @@
+"""The classification task plugin (entry point ``otx.tasks:classification``). Imports nothing heavy."""
+
+from otx.core.plugin import TaskPlugin, TaskSpec
+from otx.core.types.task import OTXTaskType
+
+__all__ = ["PLUGIN"]
+
+PLUGIN = TaskPlugin(
+    distribution="otx-classification",
+    tasks=(
+        TaskSpec(
+            task=OTXTaskType.MULTI_CLASS_CLS,
+            recipe_package="otx.classification.recipes",
+            default_model="tiny_resnet",
+            dataset_adapter="otx.classification.data:MulticlassClsAdapter",
+            formats=("image_folders_with_subsets", "image_folders", "imagenet_with_subset_dirs", "imagenet", "datumaro"),
+            default_for_formats=("image_folders_with_subsets", "image_folders", "imagenet_with_subset_dirs", "imagenet"),
+        ),
+    ),
+)

@@ -1,0 +1,137 @@
+"""The ``otx`` command line. Heavy modules are imported inside the commands, so ``otx --help`` is fast."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from cyclopts import App, Parameter
+
+__all__ = ["app", "main"]
+
+app = App(
+    name="otx",
+    help="Train, test and predict computer-vision models from a folder of labelled images.",
+    default_parameter=Parameter(name_transform=lambda name: name, negative=()),
+)
+
+DataRoot = Annotated[Path | None, Parameter(help="Dataset folder; format, task and model are chosen from it.")]
+WorkDirArg = Annotated[Path, Parameter(help="Folder for run folders.")]
+Checkpoint = Annotated[Path | None, Parameter(help="Checkpoint to use; default: the latest training run's best.")]
+Overrides = Annotated[
+    list[str] | None,
+    Parameter(name="--set", help="Recipe override KEY=VALUE, e.g. --set optimizer.lr=0.01 (repeatable)."),
+]
+
+
+def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    import yaml
+
+    from otx.core.errors import ConfigError
+
+    overrides: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE, got '{item}'")
+        overrides[key.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def _engine(
+    data_root: Path | None,
+    task: str | None,
+    model: str | None,
+    config: Path | None,
+    work_dir: Path,
+    seed: int,
+    overrides: dict[str, Any],
+) -> Any:
+    from otx.engine.engine import Engine
+
+    if config is not None:
+        return Engine.from_config(config, work_dir=work_dir, data_root=data_root, overrides=overrides)
+    return Engine(data_root=data_root, task=task, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
+
+
+@app.command
+def train(
+    *,
+    data_root: DataRoot = None,
+    task: str | None = None,
+    model: str | None = None,
+    config: Annotated[Path | None, Parameter(help="A saved config.yaml (or run folder) to replay.")] = None,
+    max_epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    work_dir: WorkDirArg = Path("otx-workspace"),
+    resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
+    set: Overrides = None,  # noqa: A002
+) -> None:
+    """Train a model; prints the chosen task and model, progress, and the best validation metrics.
+
+    Parameters
+    ----------
+    task
+        Task to train (e.g. MULTI_CLASS_CLS); default: derived from the dataset format.
+    model
+        Model name from ``otx find`` or a recipe .yaml; default: the task's default model.
+    max_epochs
+        Number of epochs (overrides the recipe).
+    batch_size
+        Batch size (overrides the recipe).
+    seed
+        Seed for the split, initialisation and data order.
+    """
+    overrides = _parse_overrides(set)
+    if batch_size is not None:
+        overrides["data.batch_size"] = batch_size
+    if resume:
+        from otx.engine.engine import Engine
+
+        Engine(work_dir=work_dir).train(max_epochs=max_epochs, resume=True)
+        return
+    _engine(data_root, task, model, config, work_dir, seed, overrides).train(max_epochs=max_epochs)
+
+
+@app.command
+def test(*, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")) -> None:
+    """Evaluate a checkpoint on the test subset (the validation subset where there is none)."""
+    from otx.engine.engine import Engine
+
+    Engine(data_root=data_root, work_dir=work_dir).test(checkpoint=checkpoint)
+
+
+@app.command
+def predict(
+    *, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")
+) -> None:
+    """Predict on the test subset and write predictions.csv to a new run folder."""
+    from otx.engine.engine import Engine
+
+    Engine(data_root=data_root, work_dir=work_dir).predict(checkpoint=checkpoint)
+
+
+@app.command
+def find(*, task: str | None = None) -> None:
+    """List the installed tasks and their models (the default marked with *)."""
+    from otx.cli.find import print_models
+
+    print_models(task)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``otx`` script: user errors become one line on stderr and exit code 2."""
+    from otx.core.errors import OTXError
+
+    try:
+        app(argv if argv is not None else sys.argv[1:], exit_on_error=True)
+    except OTXError as exc:
+        print(f"otx: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("otx: interrupted; resume with: otx train --resume", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

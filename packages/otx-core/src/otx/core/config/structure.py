@@ -1,0 +1,142 @@
+"""Strict conversion between plain YAML data and the attrs config classes.
+
+Unknown keys and wrong types raise :class:`~otx.core.errors.ConfigError` naming the dotted key
+and, for typos, the closest valid key.
+"""
+
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import attrs
+import yaml
+
+from otx.core.errors import ConfigError
+
+__all__ = ["apply_overrides", "dump_yaml", "load_yaml", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must contain a mapping of keys at the top level")
+    return data
+
+
+def dump_yaml(data: Mapping[str, Any], path: Path) -> None:
+    """Write a mapping as YAML, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(dict(data), sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def structure(data: Any, cls: type[T], where: str = "") -> T:
+    """Build an attrs instance of ``cls`` from plain data, refusing unknown keys."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"'{where or cls.__name__}' must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{where}.{key}" if where else str(key)
+        if key not in fields:
+            raise ConfigError(_unknown_key_message(dotted, str(key), list(fields)))
+        kwargs[key] = _convert(value, hints[key], dotted)
+    missing = [
+        name for name, f in fields.items() if f.default is attrs.NOTHING and name not in kwargs
+    ]
+    if missing:
+        keys = ", ".join(f"{where}.{m}" if where else m for m in missing)
+        raise ConfigError(f"Missing required config key(s): {keys}")
+    return cls(**kwargs)
+
+
+def unstructure(obj: Any) -> Any:
+    """Plain YAML-safe data from an attrs config (tuples become lists)."""
+    if attrs.has(type(obj)):
+        return {f.name: unstructure(getattr(obj, f.name)) for f in attrs.fields(type(obj))}
+    if isinstance(obj, Mapping):
+        return {str(k): unstructure(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [unstructure(v) for v in obj]
+    return obj
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Set dotted keys (``"optimizer.lr": 0.01``) in plain config data; validation happens in ``structure``."""
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"Cannot set '{dotted}': '{part}' is not a section")
+            node = child
+        node[leaf] = value
+    return data
+
+
+def _unknown_key_message(dotted: str, key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else f" Valid keys: {', '.join(valid)}."
+    return f"Unknown config key '{dotted}'.{hint}"
+
+
+def _convert(value: Any, hint: Any, where: str) -> Any:  # noqa: PLR0911
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if isinstance(hint, type) and attrs.has(hint):
+        return structure(value, hint, where)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _convert(value, option, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"Invalid value {value!r} for '{where}': {'; '.join(errors)}")
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"Invalid value {value!r} for '{where}'; choose one of {list(args)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple) or len(value) != len(args):
+            raise ConfigError(f"'{where}' must be a list of {len(args)} values, got {value!r}")
+        return tuple(_convert(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"'{where}' must be a list, got {value!r}")
+        return [_convert(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"'{where}' must be a mapping, got {value!r}")
+        return dict(value)
+    return _convert_scalar(value, hint, where)
+
+
+def _convert_scalar(value: Any, hint: Any, where: str) -> Any:
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and isinstance(value, bool):
+        return value
+    if hint in (int, str) and isinstance(value, hint) and not isinstance(value, bool):
+        return value
+    if value is None and hint is type(None):
+        return None
+    name = getattr(hint, "__name__", str(hint))
+    raise ConfigError(f"'{where}' must be {name}, got {value!r}")

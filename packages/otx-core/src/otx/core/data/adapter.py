@@ -1,0 +1,48 @@
+"""The per-task bridge between Datumaro items and OTX entities."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Sequence
+from typing import Any, Generic, TypeVar
+
+from datumaro.components.dataset_base import DatasetItem
+from torchvision import tv_tensors
+
+from otx.core.data.entity import ImageInfo, OTXBatchDataEntity, OTXDataEntity
+
+__all__ = ["TaskDataAdapter"]
+
+EntityT = TypeVar("EntityT", bound=OTXDataEntity)
+BatchT = TypeVar("BatchT", bound=OTXBatchDataEntity)
+
+
+class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
+    """Turns a Datumaro item into a training target and a transformed sample into an entity.
+
+    The target is any pytree that torchvision v2 transforms accept next to the image:
+    ``tv_tensors`` in it are transformed with the image, everything else passes through.
+    """
+
+    batch_type: type[BatchT]
+    min_classes: int = 1
+    """Fewest classes a dataset must have for this task."""
+
+    @abstractmethod
+    def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> Any | None:
+        """The target of ``item``, with Datumaro label ids mapped through ``label_map``; ``None`` skips it."""
+
+    @abstractmethod
+    def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> EntityT:
+        """Build the sample entity from the transformed image and target."""
+
+    @abstractmethod
+    def labels_of(self, target: Any) -> list[int]:
+        """The label indices a target contains (for class counts and stratified splits)."""
+
+    def collate(self, entities: Sequence[EntityT]) -> BatchT:
+        """Batch samples with the task's batch entity."""
+        return self.batch_type.collate(entities)
+
+    def stratify_key(self, target: Any) -> Hashable:
+        """Key that a seeded train/val split keeps balanced."""
+        labels = self.labels_of(target)
+        return labels[0] if len(labels) == 1 else None

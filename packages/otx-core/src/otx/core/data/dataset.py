@@ -1,0 +1,55 @@
+"""A torch dataset over :class:`Sample` records: decode, transform, normalize, build the entity."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import torch
+from torch.utils.data import Dataset
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+from otx.core.data.adapter import TaskDataAdapter
+from otx.core.data.entity import ImageInfo, OTXDataEntity
+from otx.core.data.image_io import array_to_tensor, read_image
+from otx.core.data.sample import Sample
+
+__all__ = ["OTXDataset"]
+
+EntityT = TypeVar("EntityT", bound=OTXDataEntity)
+
+
+class OTXDataset(Dataset[EntityT], Generic[EntityT]):
+    """Samples of one subset, decoded and transformed on access."""
+
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        adapter: TaskDataAdapter[EntityT, Any],
+        transforms: Callable[..., Any],
+        mean: tuple[float, float, float],
+        std: tuple[float, float, float],
+    ) -> None:
+        self.samples = list(samples)
+        self.adapter = adapter
+        self.transforms = transforms
+        self.mean, self.std = mean, std
+        self._to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std))])
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> EntityT:
+        sample = self.samples[index]
+        pixels = read_image(sample.path) if sample.path is not None else array_to_tensor(sample.array)  # type: ignore[arg-type]
+        image = tv_tensors.Image(pixels)
+        ori_shape = (int(image.shape[-2]), int(image.shape[-1]))
+        image, target = self.transforms(image, sample.target)
+        info = ImageInfo(
+            index=sample.index,
+            path=sample.path,
+            ori_shape=ori_shape,
+            img_shape=(int(image.shape[-2]), int(image.shape[-1])),
+            mean=self.mean,
+            std=self.std,
+        )
+        return self.adapter.make_entity(self._to_float(image), info, target)

@@ -1,0 +1,64 @@
+"""Find a dataset's format from its folder alone, and import it with Datumaro."""
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from datumaro.components.dataset import Dataset
+
+from otx.core.data.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS, detect_image_folders, import_image_folders
+from otx.core.errors import DataError
+
+__all__ = ["candidate_formats", "check_data_root", "choose_format", "import_dataset"]
+
+log = logging.getLogger(__name__)
+
+
+def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
+    """The data root as a path, or an error if it is missing or empty."""
+    if data_root is None:
+        raise DataError("No dataset given: pass --data_root DIR (a folder of images or a dataset in a known format)")
+    root = Path(data_root).expanduser()
+    if not root.exists():
+        raise DataError(f"Dataset folder not found: {root}")
+    if not root.is_dir():
+        raise DataError(f"--data_root must be a folder, got a file: {root}")
+    if not any(p for p in root.iterdir() if not p.name.startswith(".")):
+        raise DataError(f"Dataset folder is empty: {root}")
+    return root
+
+
+def candidate_formats(root: Path) -> list[str]:
+    """Every format ``root`` matches: class folders first, then what Datumaro detects."""
+    folders = detect_image_folders(root)
+    if folders is not None:
+        return [folders]
+    from datumaro.components.environment import Environment
+
+    return list(Environment().detect_dataset(str(root)))
+
+
+def import_dataset(root: Path, data_format: str) -> Dataset:
+    """Import ``root`` as ``data_format``, with errors that name the folder."""
+    if data_format in (FLAT_FOLDERS, SUBSET_FOLDERS):
+        return import_image_folders(root, data_format)
+    try:
+        return Dataset.import_from(str(root), data_format)
+    except Exception as exc:  # Datumaro raises many unrelated types for malformed data
+        raise DataError(f"Cannot import {root} as '{data_format}': {exc}".replace("\n", " ")) from None
+
+
+def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Path) -> str:
+    """Pick the first of ``preferred`` that ``root`` matches; error if none or ambiguous."""
+    if not candidates:
+        raise DataError(
+            f"Cannot recognise the dataset format of {root}. Expected class folders (root/<class>/*.jpg or "
+            "root/<train|val>/<class>/*.jpg) or an annotated format Datumaro detects (COCO, VOC, YOLO, Datumaro ...)"
+        )
+    for fmt in preferred:
+        if fmt in candidates:
+            return fmt
+    if len(candidates) == 1:
+        return candidates[0]
+    raise DataError(f"{root} matches several formats {list(candidates)}; pass --task to choose")

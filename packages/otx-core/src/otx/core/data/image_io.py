@@ -1,0 +1,54 @@
+"""Reading images as RGB ``uint8`` tensors, whatever their file format or colour mode."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torchvision.io import ImageReadMode, decode_image
+from torchvision.io import read_file as read_file_bytes
+
+from otx.core.errors import DataError
+
+__all__ = ["IMAGE_SUFFIXES", "array_to_tensor", "check_image", "read_image"]
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
+_TORCHVISION_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp"})
+
+
+def read_image(path: str) -> torch.Tensor:
+    """Decode ``path`` to a ``(3, H, W)`` uint8 RGB tensor; grayscale, palette and alpha are converted."""
+    if Path(path).suffix.lower() in _TORCHVISION_SUFFIXES:
+        try:
+            return decode_image(read_file_bytes(path), mode=ImageReadMode.RGB)
+        except RuntimeError:
+            pass  # unusual encodings (CMYK JPEG, 16-bit PNG): PIL below decodes them or names the problem
+    try:
+        with Image.open(path) as image:
+            return array_to_tensor(np.asarray(image.convert("RGB")))
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise DataError(f"Cannot read image {path}: {exc}") from None
+
+
+def check_image(path: str) -> str | None:
+    """Cheaply decode ``path`` (reduced-size for JPEG); return why it is unreadable, or ``None``."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def array_to_tensor(array: np.ndarray) -> torch.Tensor:
+    """An ``(H, W)``, ``(H, W, 1|3|4)`` array as a ``(3, H, W)`` uint8 tensor."""
+    if array.ndim == 2:
+        array = np.repeat(array[..., None], 3, axis=2)
+    elif array.shape[2] == 1:
+        array = np.repeat(array, 3, axis=2)
+    elif array.shape[2] == 4:
+        array = array[..., :3]
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).contiguous()

@@ -1,0 +1,181 @@
+"""The Lightning data module: import once, split, check images, serve dataloaders."""
+
+import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from datumaro.components.annotation import AnnotationType, LabelCategories
+from datumaro.components.dataset import Dataset
+from datumaro.components.media import Image as DmImage
+from lightning import LightningDataModule
+from torch.utils.data import DataLoader
+
+from otx.core.config.recipe import DataConfig
+from otx.core.data.adapter import TaskDataAdapter
+from otx.core.data.dataset import OTXDataset
+from otx.core.data.formats import import_dataset
+from otx.core.data.image_io import check_image
+from otx.core.data.sample import Sample
+from otx.core.data.split import canonical_subset, split_train_val
+from otx.core.data.transforms import build_transforms
+from otx.core.errors import DataError
+from otx.core.types.label import LabelInfo
+
+__all__ = ["OTXDataModule", "default_num_workers"]
+
+log = logging.getLogger(__name__)
+
+
+def default_num_workers() -> int:
+    """Leave one core to the model: ``cores - 1`` loader processes, at most 4, none on one core."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+class OTXDataModule(LightningDataModule):
+    """Subsets ``train``/``val``/``test`` of one dataset, with label info fixed at construction."""
+
+    def __init__(
+        self,
+        adapter: TaskDataAdapter[Any, Any],
+        data_root: Path,
+        data_format: str,
+        config: DataConfig,
+        seed: int = 0,
+        label_names: Sequence[str] | None = None,
+        min_classes: int = 1,
+    ) -> None:
+        super().__init__()
+        self.adapter = adapter
+        self.data_root = data_root
+        self.config = config
+        dataset = import_dataset(data_root, data_format)
+        names = _category_names(dataset)
+        self.label_info = LabelInfo.from_names(label_names if label_names is not None else names)
+        if self.label_info.num_classes < min_classes:
+            raise DataError(
+                f"{data_root} has {self.label_info.num_classes} class(es) {list(names)}; this task needs at least "
+                f"{min_classes}. Add images of other classes."
+            )
+        self.subsets = self._split(self._samples_by_subset(dataset, names), seed)
+        if config.check_images:
+            self._check_images()
+
+    def _samples_by_subset(self, dataset: Dataset, names: Sequence[str]) -> dict[str, list[Sample]]:
+        label_map = [self._index_of(name) for name in names]
+        subsets: dict[str, list[Sample]] = {}
+        for item in dataset:
+            target = self.adapter.target_from_item(item, label_map)
+            if target is None:
+                continue
+            media = item.media
+            if not isinstance(media, DmImage):
+                raise DataError(f"Item '{item.id}' in {self.data_root} has no image")
+            has_file = media.path and Path(media.path).is_file()
+            subset = subsets.setdefault(canonical_subset(item.subset or "default"), [])
+            index = sum(len(s) for s in subsets.values())
+            subset.append(
+                Sample(
+                    index=index,
+                    path=media.path if has_file else None,
+                    array=None if has_file else media.data,
+                    target=target,
+                )
+            )
+        return subsets
+
+    def _index_of(self, name: str) -> int:
+        if name not in self.label_info.label_names:
+            raise DataError(
+                f"Label '{name}' in {self.data_root} is not one of the model's labels {list(self.label_info.label_names)}"
+            )
+        return self.label_info.label_names.index(name)
+
+    def _split(self, subsets: dict[str, list[Sample]], seed: int) -> dict[str, list[Sample]]:
+        pool = subsets.pop("default", [])
+        if "train" not in subsets:
+            subsets["train"] = pool
+        if not subsets["train"]:
+            raise DataError(f"No labelled training images found in {self.data_root}")
+        if "val" not in subsets:
+            subsets["train"], subsets["val"] = split_train_val(
+                subsets["train"], self.config.val_fraction, seed, lambda s: self.adapter.stratify_key(s.target)
+            )
+            log.info("No validation subset in %s: held out %d images (seed %d)", self.data_root, len(subsets["val"]), seed)
+        if not subsets["val"]:
+            raise DataError(f"The validation subset of {self.data_root} is empty; add images or raise data.val_fraction")
+        subsets.setdefault("test", subsets["val"])
+        return subsets
+
+    def _check_images(self) -> None:
+        samples = [s for subset in self.subsets.values() for s in subset if s.path is not None]
+        unique = list({s.path: s for s in samples}.values())
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            problems = [(s, why) for s, why in zip(unique, pool.map(lambda s: check_image(s.path), unique)) if why]
+        if not problems:
+            return
+        listing = "; ".join(f"{s.path} ({why})" for s, why in problems[:5])
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        if not self.config.skip_unreadable_images:
+            raise DataError(
+                f"{len(problems)} unreadable image(s): {listing}{more}. Fix or remove them, "
+                "or set data.skip_unreadable_images=true to train without them"
+            )
+        log.warning("Skipping %d unreadable image(s): %s%s", len(problems), listing, more)
+        bad = {s.path for s, _ in problems}
+        self.subsets = {name: [s for s in subset if s.path not in bad] for name, subset in self.subsets.items()}
+        for name, subset in self.subsets.items():
+            if not subset:
+                raise DataError(f"Subset '{name}' of {self.data_root} is empty after skipping unreadable images")
+
+    def dataset(self, subset: str) -> OTXDataset[Any]:
+        """The dataset of ``subset`` with the train or val pipeline."""
+        train = subset == "train"
+        specs = self.config.train_transforms if train else self.config.val_transforms
+        where = "data.train_transforms" if train else "data.val_transforms"
+        transforms = build_transforms(specs, self.config.input_size, where)
+        return OTXDataset(self.subsets[subset], self.adapter, transforms, self.config.mean, self.config.std)
+
+    @property
+    def num_workers(self) -> int:
+        """Loader processes, from the recipe or :func:`default_num_workers`."""
+        workers = self.config.num_workers
+        return default_num_workers() if workers == "auto" else workers
+
+    def _loader(self, subset: str, shuffle: bool) -> DataLoader[Any]:
+        dataset = self.dataset(subset)
+        workers = self.num_workers
+        return DataLoader(
+            dataset,
+            batch_size=self.config.batch_size,
+            shuffle=shuffle,
+            drop_last=shuffle and len(dataset) > self.config.batch_size,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+            collate_fn=self.adapter.collate,
+        )
+
+    def train_dataloader(self) -> DataLoader[Any]:
+        """Shuffled training batches."""
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader[Any]:
+        """Validation batches."""
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader[Any]:
+        """Test batches (the validation subset where the dataset has no test subset)."""
+        return self._loader("test", shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader[Any]:
+        """Batches to predict on: the test subset."""
+        return self._loader("test", shuffle=False)
+
+
+def _category_names(dataset: Dataset) -> list[str]:
+    categories = dataset.categories().get(AnnotationType.label)
+    if not isinstance(categories, LabelCategories):
+        return []
+    return [label.name for label in categories.items]

@@ -1,0 +1,137 @@
+"""``OTXModel``: the Lightning module every OTX model is, generic in its batch and prediction types.
+
+A model author writes :meth:`OTXModel.create_model` and, for modules from other libraries,
+:meth:`OTXModel.customize_inputs` / :meth:`OTXModel.customize_outputs`::
+
+    class MyClassifier(OTXMulticlassClsModel):
+        def create_model(self) -> nn.Module:
+            return timm.create_model("resnet18", num_classes=self.label_info.num_classes)
+"""
+
+from abc import abstractmethod
+from typing import Any, Generic, TypeVar
+
+from lightning import LightningModule
+from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
+from torch import Tensor, nn
+from torchmetrics import MetricCollection
+
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.data.entity import OTXBatchDataEntity, OTXBatchLossEntity, OTXBatchPredEntity
+from otx.core.model.optim import build_optimizer, build_scheduler
+from otx.core.model.weights import load_pretrained
+from otx.core.types.label import LabelInfo
+
+__all__ = ["OTXModel"]
+
+BatchT = TypeVar("BatchT", bound=OTXBatchDataEntity)
+PredT = TypeVar("PredT", bound=OTXBatchPredEntity)
+
+
+class OTXModel(LightningModule, Generic[BatchT, PredT]):
+    """Trains and evaluates ``self.model`` on typed batches.
+
+    ``forward(batch)`` returns an :class:`OTXBatchLossEntity` in training mode and a ``PredT``
+    otherwise. Subclasses per task define the metrics; subclasses per model define the module.
+    """
+
+    monitor: str = "val/accuracy"
+    """The validation metric the best checkpoint is chosen by (higher is better)."""
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.label_info = label_info
+        self.optimizer_config = optimizer or OptimizerConfig()
+        self.scheduler_config = scheduler or SchedulerConfig()
+        self.model = self.create_model()
+        if pretrained:
+            load_pretrained(self.model, pretrained)
+        self.val_metric = self.create_metric()
+        self.test_metric = self.create_metric()
+
+    @abstractmethod
+    def create_model(self) -> nn.Module:
+        """Build the network for ``self.label_info``."""
+
+    @abstractmethod
+    def create_metric(self) -> MetricCollection:
+        """Build the task's metrics (a fresh instance each call)."""
+
+    @abstractmethod
+    def metric_inputs(self, preds: PredT, batch: BatchT) -> tuple[Tensor, Tensor]:
+        """``(predictions, targets)`` as the metric collection's ``update`` takes them."""
+
+    def customize_inputs(self, batch: BatchT) -> dict[str, Any]:
+        """Keyword arguments for ``self.model`` from our batch; override for foreign modules."""
+        return {"x": batch.images}
+
+    @abstractmethod
+    def customize_outputs(self, outputs: Any, batch: BatchT) -> OTXBatchLossEntity | PredT:
+        """Our loss entity (training) or prediction entity (otherwise) from the module's raw output."""
+
+    def forward(self, batch: BatchT) -> OTXBatchLossEntity | PredT:
+        """Run the module on a batch and convert its output."""
+        return self.customize_outputs(self.model(**self.customize_inputs(batch)), batch)
+
+    def predict_batch(self, batch: BatchT) -> PredT:
+        """Predictions for ``batch`` regardless of mode; errors if the model returns losses."""
+        output = self(batch)
+        if isinstance(output, OTXBatchLossEntity):
+            msg = f"{type(self).__name__} returned losses outside training mode"
+            raise TypeError(msg)
+        return output
+
+    def training_step(self, batch: BatchT, batch_idx: int) -> Tensor:
+        """One optimisation step's loss, logged per named term."""
+        output = self(batch)
+        if not isinstance(output, OTXBatchLossEntity):
+            msg = f"{type(self).__name__} must return losses in training mode"
+            raise TypeError(msg)
+        for name, value in output.losses.items():
+            self.log(f"train/{name}", value, batch_size=batch.batch_size)
+        total = output.total
+        self.log("train/loss", total, prog_bar=True, batch_size=batch.batch_size)
+        return total
+
+    def validation_step(self, batch: BatchT, batch_idx: int) -> None:
+        """Accumulate validation metrics."""
+        self.val_metric.update(*self.metric_inputs(self.predict_batch(batch), batch))
+
+    def test_step(self, batch: BatchT, batch_idx: int) -> None:
+        """Accumulate test metrics."""
+        self.test_metric.update(*self.metric_inputs(self.predict_batch(batch), batch))
+
+    def predict_step(self, batch: BatchT, batch_idx: int) -> PredT:
+        """Predictions for one batch."""
+        return self.predict_batch(batch)
+
+    def on_validation_epoch_end(self) -> None:
+        """Log and reset validation metrics."""
+        self._log_metrics(self.val_metric, "val")
+
+    def on_test_epoch_end(self) -> None:
+        """Log and reset test metrics."""
+        self._log_metrics(self.test_metric, "test")
+
+    def _log_metrics(self, metric: MetricCollection, prefix: str) -> None:
+        for name, value in metric.compute().items():
+            if value.ndim == 0:
+                self.log(f"{prefix}/{name}", value, prog_bar=name == self.monitor.split("/")[-1])
+            else:
+                for label, per_class in zip(self.label_info.label_names, value, strict=True):
+                    self.log(f"{prefix}/{name}_{label}", per_class)
+        metric.reset()
+
+    def configure_optimizers(self) -> OptimizerLRSchedulerConfig:
+        """Optimizer and per-step schedule from the recipe."""
+        optimizer = build_optimizer(self.parameters(), self.optimizer_config)
+        total = int(self.trainer.estimated_stepping_batches)
+        per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
+        scheduler = build_scheduler(optimizer, self.scheduler_config, total, per_epoch)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,34 @@
+"""Label information shared by datasets, models and checkpoints."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from attrs import frozen
+
+__all__ = ["LabelInfo"]
+
+
+@frozen
+class LabelInfo:
+    """The ordered class names of a dataset; a label index is a position in ``label_names``."""
+
+    label_names: tuple[str, ...]
+
+    @classmethod
+    def from_names(cls, names: Sequence[str]) -> "LabelInfo":
+        """Build from any sequence of names."""
+        return cls(label_names=tuple(names))
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes."""
+        return len(self.label_names)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form for configs and checkpoints."""
+        return {"label_names": list(self.label_names)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "LabelInfo":
+        """Inverse of :meth:`as_dict`."""
+        return cls.from_names([str(name) for name in data["label_names"]])

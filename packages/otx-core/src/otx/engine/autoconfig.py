@@ -1,0 +1,81 @@
+"""Auto-configuration: from a data root (and optionally a task or model) to a complete run config."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from otx.core.config.recipe import RunConfig
+from otx.core.config.structure import apply_overrides, load_yaml, structure
+from otx.core.data.formats import candidate_formats, check_data_root, choose_format
+from otx.core.errors import ConfigError, DataError
+from otx.core.plugin import TaskSpec, all_specs, find_task
+from otx.core.types.task import OTXTaskType
+
+__all__ = ["auto_configure", "parse_task", "recipe_config"]
+
+
+def parse_task(task: str | OTXTaskType) -> OTXTaskType:
+    """The task enum for a name, case-insensitively; errors list the valid names."""
+    try:
+        return OTXTaskType(str(task).upper())
+    except ValueError:
+        raise ConfigError(f"Unknown task '{task}'. Choose one of: {', '.join(t.value for t in OTXTaskType)}") from None
+
+
+def _spec_for_formats(candidates: list[str], root: Path) -> TaskSpec:
+    specs = list(all_specs().values())
+    if not specs:
+        raise DataError("No task package is installed: pip install otx-classification (or otx-detection, ...)")
+    for preferred in (lambda s: s.default_for_formats, lambda s: s.formats):
+        for fmt in candidates:
+            for spec in specs:
+                if fmt in preferred(spec):
+                    return spec
+    raise DataError(
+        f"{root} looks like {candidates}, which no installed task reads. Installed tasks: "
+        f"{', '.join(s.task.value for s in specs)}; pass --task, or install the package for this format"
+    )
+
+
+def recipe_config(
+    spec: TaskSpec, model: str | None, base: Mapping[str, Any], overrides: Mapping[str, Any] | None
+) -> RunConfig:
+    """Merge the model's recipe with run fields and overrides into a validated config."""
+    recipe_path = spec.recipe_path(model or spec.default_model)
+    data = {**base, **load_yaml(recipe_path)}
+    return structure(apply_overrides(data, overrides or {}), RunConfig)
+
+
+def auto_configure(
+    data_root: str | Path,
+    task: str | OTXTaskType | None = None,
+    model: str | None = None,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[RunConfig, list[str]]:
+    """Detect format and task, pick the model and recipe; return the config and what was chosen, in words."""
+    root = check_data_root(data_root)
+    candidates = candidate_formats(root)
+    if task is not None:
+        spec = find_task(parse_task(task))
+        data_format = choose_format(candidates, spec.formats, root)
+        if data_format not in spec.formats:
+            raise DataError(
+                f"{root} is in format '{data_format}', which task {spec.task.value} does not read "
+                f"(it reads: {', '.join(spec.formats)})"
+            )
+    else:
+        data_format = choose_format(candidates, [], root) if len(candidates) <= 1 else ""
+        spec = _spec_for_formats(candidates, root)
+        data_format = data_format or choose_format(candidates, [*spec.default_for_formats, *spec.formats], root)
+    base = {"task": spec.task.value, "data_root": str(root.resolve()), "data_format": data_format, "seed": seed}
+    config = recipe_config(spec, model, base, overrides)
+    how = "given" if task is not None else "derived from the format"
+    choices = [
+        f"format: {data_format} (detected in {root})",
+        f"task:   {spec.task.value} ({how})",
+        f"model:  {config.model.name} ({'given' if model else 'default for the task'})",
+        f"input:  {config.data.input_size[0]}x{config.data.input_size[1]}, batch {config.data.batch_size}, "
+        f"{config.trainer.max_epochs} epochs",
+    ]
+    return config, choices

@@ -1,0 +1,75 @@
+"""Checkpoint files: atomic writes, safe reads, and the one place that says what a checkpoint is."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from attrs import frozen
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+from otx.core.config.recipe import RunConfig
+from otx.core.config.structure import structure
+from otx.core.errors import CheckpointError, ConfigError
+
+__all__ = ["METADATA_KEY", "AtomicCheckpointIO", "ResolvedCheckpoint", "load_checkpoint_file", "read_checkpoint"]
+
+METADATA_KEY = "otx"
+"""Key under which checkpoints carry the run config that produced them."""
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes to a temporary file, syncs it, then renames it over the target; reads ``weights_only``."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any | None = None) -> None:
+        """Save so that ``path`` holds either the old or the new checkpoint, never half of one."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        with tmp.open("wb") as file:
+            torch.save(checkpoint, file)
+            file.flush()
+            os.fsync(file.fileno())
+        tmp.replace(target)
+
+    def load_checkpoint(
+        self, path: str | Path, map_location: Any | None = None, weights_only: bool | None = None
+    ) -> dict[str, Any]:
+        """Load with ``weights_only=True`` whatever the caller asks."""
+        return load_checkpoint_file(Path(path))
+
+
+def load_checkpoint_file(path: Path) -> dict[str, Any]:
+    """A checkpoint's contents, read without executing pickled code."""
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint not found: {path}")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"Cannot read checkpoint {path}: {first_line}") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} is not a checkpoint (found {type(data).__name__})")
+    return data
+
+
+@frozen
+class ResolvedCheckpoint:
+    """A checkpoint file with the run config and weights it carries."""
+
+    path: Path
+    config: RunConfig
+    state_dict: dict[str, torch.Tensor]
+
+
+def read_checkpoint(path: Path) -> ResolvedCheckpoint:
+    """Load an OTX checkpoint and its embedded run config; errors name the file."""
+    data = load_checkpoint_file(path)
+    metadata = data.get(METADATA_KEY)
+    if not isinstance(metadata, dict) or "config" not in metadata or "state_dict" not in data:
+        raise CheckpointError(f"{path} is not an OTX checkpoint (no '{METADATA_KEY}' metadata or weights)")
+    try:
+        config = structure(metadata["config"], RunConfig, "checkpoint")
+    except ConfigError as exc:
+        raise CheckpointError(f"{path} carries an unreadable config: {exc}") from None
+    return ResolvedCheckpoint(path=path, config=config, state_dict=data["state_dict"])
