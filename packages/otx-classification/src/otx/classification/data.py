@@ -31,7 +31,7 @@ class MulticlassClsAdapter(TaskDataAdapter[MulticlassClsDataEntity, MulticlassCl
                 f"Item '{item.id}' has {len(labels)} labels; multi-class classification needs exactly one "
                 "(use --task MULTI_LABEL_CLS for several labels per image)"
             )
-        return label_map[labels.pop()]
+        return int(label_map[labels.pop()])
 
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> MulticlassClsDataEntity:
         """Entity with the label index."""

@@ -13,8 +13,19 @@ PLUGIN = TaskPlugin(
             recipe_package="otx.classification.recipes",
             default_model="tiny_resnet",
             dataset_adapter="otx.classification.data:MulticlassClsAdapter",
-            formats=("image_folders_with_subsets", "image_folders", "imagenet_with_subset_dirs", "imagenet", "datumaro"),
-            default_for_formats=("image_folders_with_subsets", "image_folders", "imagenet_with_subset_dirs", "imagenet"),
+            formats=(
+                "image_folders_with_subsets",
+                "image_folders",
+                "imagenet_with_subset_dirs",
+                "imagenet",
+                "datumaro",
+            ),
+            default_for_formats=(
+                "image_folders_with_subsets",
+                "image_folders",
+                "imagenet_with_subset_dirs",
+                "imagenet",
+            ),
         ),
     ),
 )

@@ -65,7 +65,7 @@ def train(
     seed: int = 0,
     work_dir: WorkDirArg = Path("otx-workspace"),
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
-    set: Overrides = None,  # noqa: A002
+    set: Overrides = None,
 ) -> None:
     """Train a model; prints the chosen task and model, progress, and the best validation metrics.
 
@@ -94,7 +94,9 @@ def train(
 
 
 @app.command
-def test(*, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")) -> None:
+def test(
+    *, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")
+) -> None:
     """Evaluate a checkpoint on the test subset (the validation subset where there is none)."""
     from otx.engine.engine import Engine
 

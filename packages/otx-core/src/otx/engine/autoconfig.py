@@ -68,7 +68,12 @@ def auto_configure(
         data_format = choose_format(candidates, [], root) if len(candidates) <= 1 else ""
         spec = _spec_for_formats(candidates, root)
         data_format = data_format or choose_format(candidates, [*spec.default_for_formats, *spec.formats], root)
-    base = {"task": spec.task.value, "data_root": str(root.resolve()), "data_format": data_format, "seed": seed}
+    base = {
+        "task": spec.task.value,
+        "data_root": str(root.resolve()),
+        "data_format": data_format,
+        "seed": seed,
+    }
     config = recipe_config(spec, model, base, overrides)
     how = "given" if task is not None else "derived from the format"
     choices = [

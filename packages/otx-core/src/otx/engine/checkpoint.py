@@ -12,7 +12,13 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure
 from otx.core.errors import CheckpointError, ConfigError
 
-__all__ = ["METADATA_KEY", "AtomicCheckpointIO", "ResolvedCheckpoint", "load_checkpoint_file", "read_checkpoint"]
+__all__ = [
+    "METADATA_KEY",
+    "AtomicCheckpointIO",
+    "ResolvedCheckpoint",
+    "load_checkpoint_file",
+    "read_checkpoint",
+]
 
 METADATA_KEY = "otx"
 """Key under which checkpoints carry the run config that produced them."""

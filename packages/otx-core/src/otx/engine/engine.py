@@ -165,8 +165,11 @@ class Engine:
         batches = trainer.predict(model, datamodule=datamodule) or []
         preds = [b for b in batches if isinstance(b, OTXBatchPredEntity)]
         _write_predictions(preds, model.label_info.label_names, run / "predictions.csv")
-        print_summary(f"{config.model.name}: predictions", {}, {"images": str(sum(len(p.imgs_info) for p in preds)),
-                                                               "written to": str(run / "predictions.csv")})
+        print_summary(
+            f"{config.model.name}: predictions",
+            {},
+            {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")},
+        )
         return preds
 
     def _require_config(self) -> RunConfig:
@@ -239,7 +242,9 @@ class Engine:
             try:
                 model.load_state_dict(resolved.state_dict)
             except RuntimeError as exc:
-                raise CheckpointError(f"{resolved.path} does not fit {config.model.name}: {exc}".split("\n")[0]) from None
+                raise CheckpointError(
+                    f"{resolved.path} does not fit {config.model.name}: {exc}".split("\n")[0]
+                ) from None
         return datamodule, model
 
     def _trainer(self, config: RunConfig, run: Path, callbacks: list[Callback]) -> lightning.Trainer:

@@ -37,11 +37,14 @@ class TimmClassifier(OTXMulticlassClsModel):
     def create_model(self) -> nn.Module:
         """``timm.create_model`` with our class count; weights come from ``pretrained`` only."""
         return timm.create_model(
-            self.model_name, pretrained=False, num_classes=self.label_info.num_classes, drop_rate=self.drop_rate
+            self.model_name,
+            pretrained=False,
+            num_classes=self.label_info.num_classes,
+            drop_rate=self.drop_rate,
         )
 
     def customize_inputs(self, batch: MulticlassClsBatchDataEntity) -> dict[str, Any]:
-        """timm's forward takes the image tensor as its first argument."""
+        """Timm's forward takes the image tensor as its first argument."""
         return {"x": batch.images}
 
     def customize_outputs(

@@ -21,9 +21,7 @@ __all__ = ["TinyResNet", "TinyResNetClassifier"]
 
 
 def _conv_bn_relu(c_in: int, c_out: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)
-    )
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
 class BasicBlock(nn.Module):
@@ -32,11 +30,12 @@ class BasicBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, stride: int) -> None:
         super().__init__()
         self.conv1 = _conv_bn_relu(c_in, c_out, stride)
-        self.conv2 = nn.Sequential(nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out))
+        last_bn = nn.BatchNorm2d(c_out)
+        nn.init.zeros_(last_bn.weight)  # each block starts as identity: stabler from scratch
+        self.conv2 = nn.Sequential(nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), last_bn)
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or c_in != c_out:
             self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
-        nn.init.zeros_(self.conv2[1].weight)  # each block starts as identity: stabler from scratch
 
     def forward(self, x: Tensor) -> Tensor:
         """Residual sum, then ReLU."""
@@ -62,11 +61,14 @@ class TinyResNet(nn.Module):
                 layers.append(BasicBlock(c_in, width, 2 if i == 0 else 1))
                 c_in = width
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in, num_classes)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits ``(B, num_classes)``."""
-        return self.head(self.features(x))
+        logits: Tensor = self.head(self.features(x))
+        return logits
 
 
 class TinyResNetClassifier(OTXMulticlassClsModel):

@@ -1,5 +1,7 @@
-"""Typed run configuration: a model recipe (model, optimizer, scheduler, data, trainer) plus the
-run's own choices (task, data root, format, seed).
+"""Typed run configuration: a model recipe plus the run's own choices.
+
+The recipe part is model, optimizer, scheduler, data and trainer; the run part is task, data
+root, format and seed.
 
 A recipe YAML and a run's saved ``config.yaml`` both parse into :class:`RunConfig`; see
 :mod:`otx.core.config.structure` for the strict parsing that names unknown keys.

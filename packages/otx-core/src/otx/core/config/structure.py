@@ -53,9 +53,7 @@ def structure(data: Any, cls: type[T], where: str = "") -> T:
         if key not in fields:
             raise ConfigError(_unknown_key_message(dotted, str(key), list(fields)))
         kwargs[key] = _convert(value, hints[key], dotted)
-    missing = [
-        name for name, f in fields.items() if f.default is attrs.NOTHING and name not in kwargs
-    ]
+    missing = [name for name, f in fields.items() if f.default is attrs.NOTHING and name not in kwargs]
     if missing:
         keys = ", ".join(f"{where}.{m}" if where else m for m in missing)
         raise ConfigError(f"Missing required config key(s): {keys}")
@@ -93,7 +91,7 @@ def _unknown_key_message(dotted: str, key: str, valid: list[str]) -> str:
     return f"Unknown config key '{dotted}'.{hint}"
 
 
-def _convert(value: Any, hint: Any, where: str) -> Any:  # noqa: PLR0911
+def _convert(value: Any, hint: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from datumaro.components.dataset import Dataset
 
-from otx.core.data.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS, detect_image_folders, import_image_folders
+from otx.core.data.image_folders import (
+    FLAT_FOLDERS,
+    SUBSET_FOLDERS,
+    detect_image_folders,
+    import_image_folders,
+)
 from otx.core.errors import DataError
 
 __all__ = ["candidate_formats", "check_data_root", "choose_format", "import_dataset"]

@@ -89,7 +89,8 @@ class OTXDataModule(LightningDataModule):
     def _index_of(self, name: str) -> int:
         if name not in self.label_info.label_names:
             raise DataError(
-                f"Label '{name}' in {self.data_root} is not one of the model's labels {list(self.label_info.label_names)}"
+                f"Label '{name}' in {self.data_root} is not one of the model's labels "
+                f"{list(self.label_info.label_names)}"
             )
         return self.label_info.label_names.index(name)
 
@@ -101,11 +102,21 @@ class OTXDataModule(LightningDataModule):
             raise DataError(f"No labelled training images found in {self.data_root}")
         if "val" not in subsets:
             subsets["train"], subsets["val"] = split_train_val(
-                subsets["train"], self.config.val_fraction, seed, lambda s: self.adapter.stratify_key(s.target)
+                subsets["train"],
+                self.config.val_fraction,
+                seed,
+                lambda s: self.adapter.stratify_key(s.target),
             )
-            log.info("No validation subset in %s: held out %d images (seed %d)", self.data_root, len(subsets["val"]), seed)
+            log.info(
+                "No validation subset in %s: held out %d images (seed %d)",
+                self.data_root,
+                len(subsets["val"]),
+                seed,
+            )
         if not subsets["val"]:
-            raise DataError(f"The validation subset of {self.data_root} is empty; add images or raise data.val_fraction")
+            raise DataError(
+                f"The validation subset of {self.data_root} is empty; add images or raise data.val_fraction"
+            )
         subsets.setdefault("test", subsets["val"])
         return subsets
 
@@ -113,7 +124,9 @@ class OTXDataModule(LightningDataModule):
         samples = [s for subset in self.subsets.values() for s in subset if s.path is not None]
         unique = list({s.path: s for s in samples}.values())
         with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            problems = [(s, why) for s, why in zip(unique, pool.map(lambda s: check_image(s.path), unique)) if why]
+            problems = [
+                (s, why) for s, why in zip(unique, pool.map(lambda s: check_image(s.path), unique), strict=True) if why
+            ]
         if not problems:
             return
         listing = "; ".join(f"{s.path} ({why})" for s, why in problems[:5])

@@ -18,7 +18,8 @@ def build_optimizer(params: Iterable[nn.Parameter], config: OptimizerConfig) -> 
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         raise ConfigError(f"Unknown optimizer.name '{config.name}'; use a torch.optim class such as AdamW or SGD")
     try:
-        return cls(params, lr=config.lr, **config.params)
+        optimizer: torch.optim.Optimizer = cls(params, lr=config.lr, **config.params)  # type: ignore[call-arg]
+        return optimizer
     except TypeError as exc:
         raise ConfigError(f"Invalid optimizer.params for {config.name}: {exc}") from None
 

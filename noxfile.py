@@ -1,0 +1,59 @@
+"""Developer sessions. They run in the workspace environment that ``uv sync`` made (no per-session
+venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
+
+- ``lint``: ruff lint and format check
+- ``types``: mypy (strict on otx-core)
+- ``tests``: every package's unit tests and the cross-package tests
+- ``tests_core`` / ``tests_classification``: one package's unit tests
+- ``tests_cross``: cross-package and end-to-end tests in ``tests/``
+- ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
+- ``build``: one wheel per package into dist/
+"""
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "types", "tests"]
+
+PACKAGES = {"core": "packages/otx-core", "classification": "packages/otx-classification"}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    session.run("mypy", *(f"{path}/src" for path in PACKAGES.values()))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    session.run("pytest", *(f"{path}/tests" for path in PACKAGES.values()), "tests", *session.posargs)
+
+
+@nox.session
+def tests_core(session: nox.Session) -> None:
+    session.run("pytest", f"{PACKAGES['core']}/tests", *session.posargs)
+
+
+@nox.session
+def tests_classification(session: nox.Session) -> None:
+    session.run("pytest", f"{PACKAGES['classification']}/tests", *session.posargs)
+
+
+@nox.session
+def tests_cross(session: nox.Session) -> None:
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    session.run("python", "tools/bench_classification.py", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    session.run("uv", "build", "--all-packages", "--out-dir", "dist", external=True)
