@@ -12,6 +12,7 @@ app = App(
     name="otx",
     help="Train, test and predict computer-vision models from a folder of labelled images.",
     default_parameter=Parameter(name_transform=lambda name: name, negative=()),
+    error_formatter=lambda error: f"otx: error: {error}",
 )
 
 DataRoot = Annotated[Path | None, Parameter(help="Dataset folder; format, task and model are chosen from it.")]
@@ -85,12 +86,14 @@ def train(
     overrides = _parse_overrides(set)
     if batch_size is not None:
         overrides["data.batch_size"] = batch_size
+    if max_epochs is not None and not resume:
+        overrides["trainer.max_epochs"] = max_epochs
     if resume:
         from otx.engine.engine import Engine
 
         Engine(work_dir=work_dir).train(max_epochs=max_epochs, resume=True)
         return
-    _engine(data_root, task, model, config, work_dir, seed, overrides).train(max_epochs=max_epochs)
+    _engine(data_root, task, model, config, work_dir, seed, overrides).train()
 
 
 @app.command

@@ -8,6 +8,7 @@
 import csv
 import logging
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,8 @@ def _write_predictions(preds: list[OTXBatchPredEntity], label_names: tuple[str, 
 
 
 def _quiet_lightning() -> None:
+    for message in (".*LeafSpec.*", ".*smaller than the logging interval.*", ".*does not have many workers.*"):
+        warnings.filterwarnings("ignore", message=message)
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
     torch.set_float32_matmul_precision("high")

@@ -87,7 +87,8 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 
 def _unknown_key_message(dotted: str, key: str, valid: list[str]) -> str:
     close = difflib.get_close_matches(key, valid, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else f" Valid keys: {', '.join(valid)}."
+    prefix = dotted.removesuffix(key)
+    hint = f" Did you mean '{prefix}{close[0]}'?" if close else f" Valid keys: {', '.join(valid)}."
     return f"Unknown config key '{dotted}'.{hint}"
 
 
