@@ -127,7 +127,7 @@ class Engine:
             save_last=True,
             enable_version_counter=False,
         )
-        trainer = self._trainer(config, run, [checkpoints, _SaveRunConfig(config)])
+        trainer = self._trainer(config, run, [checkpoints, _SaveRunConfig(config)], log_version=_free_log_name(run))
         start = time.perf_counter()
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         elapsed = time.perf_counter() - start
@@ -186,6 +186,7 @@ class Engine:
         if not last.is_file():
             raise CheckpointError(f"Cannot resume {run}: it has no checkpoints/last.ckpt yet; start a new run")
         config = structure(load_yaml(run / CONFIG_FILE), RunConfig)
+        print_choices([f"resuming {run} from {last.name}"])
         return run, config, last
 
     def _resolve_checkpoint(self, checkpoint: str | Path | None) -> ResolvedCheckpoint:
@@ -248,7 +249,9 @@ class Engine:
                 ) from None
         return datamodule, model
 
-    def _trainer(self, config: RunConfig, run: Path, callbacks: list[Callback]) -> lightning.Trainer:
+    def _trainer(
+        self, config: RunConfig, run: Path, callbacks: list[Callback], log_version: str = "logs"
+    ) -> lightning.Trainer:
         trainer_config = config.trainer
         return lightning.Trainer(
             max_epochs=trainer_config.max_epochs,
@@ -259,13 +262,22 @@ class Engine:
             deterministic=trainer_config.deterministic,
             log_every_n_steps=trainer_config.log_every_n_steps,
             default_root_dir=run,
-            logger=CSVLogger(save_dir=run, name="", version="logs"),
+            logger=CSVLogger(save_dir=run, name="", version=log_version),
             callbacks=[*callbacks, TQDMProgressBar()],
             plugins=[AtomicCheckpointIO()],
             enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
             enable_model_summary=False,
             num_sanity_val_steps=0,
         )
+
+
+def _free_log_name(run: Path) -> str:
+    """``logs`` for a new run; ``logs_2``, ``logs_3``... when a resumed run must keep earlier logs."""
+    name, attempt = "logs", 1
+    while (run / name).exists():
+        attempt += 1
+        name = f"logs_{attempt}"
+    return name
 
 
 def _scalars(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -283,7 +295,12 @@ def _write_predictions(preds: list[OTXBatchPredEntity], label_names: tuple[str, 
 
 
 def _quiet_lightning() -> None:
-    for message in (".*LeafSpec.*", ".*smaller than the logging interval.*", ".*does not have many workers.*"):
+    for message in (
+        ".*LeafSpec.*",
+        ".*smaller than the logging interval.*",
+        ".*does not have many workers.*",
+        ".*exists and is not empty.*",
+    ):
         warnings.filterwarnings("ignore", message=message)
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)

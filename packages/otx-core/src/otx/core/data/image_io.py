@@ -25,7 +25,7 @@ def read_image(path: str) -> torch.Tensor:
             pass  # unusual encodings (CMYK JPEG, 16-bit PNG): PIL below decodes them or names the problem
     try:
         with Image.open(path) as image:
-            return array_to_tensor(np.asarray(image.convert("RGB")))
+            return array_to_tensor(np.array(image.convert("RGB")))
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise DataError(f"Cannot read image {path}: {exc}") from None
 
