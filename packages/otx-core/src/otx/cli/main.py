@@ -117,6 +117,48 @@ def predict(
 
 
 @app.command
+def export(
+    *,
+    checkpoint: Checkpoint = None,
+    format: Annotated[list[str] | None, Parameter(help="openvino (IR FP32 + FP16) and/or onnx; default: both.")] = None,
+    work_dir: WorkDirArg = Path("otx-workspace"),
+) -> None:
+    """Export a checkpoint to OpenVINO IR (FP32, FP16) and ONNX in a new run folder."""
+    from otx.engine.engine import Engine
+
+    engine = Engine(work_dir=work_dir)
+    engine.export(checkpoint=checkpoint, formats=tuple(format) if format else ("openvino", "onnx"))
+
+
+@app.command
+def optimize(
+    *,
+    checkpoint: Annotated[Path | None, Parameter(help="IR .xml or .ckpt; default: the latest export.")] = None,
+    subset_size: Annotated[int, Parameter(help="Most training images used for calibration.")] = 300,
+    work_dir: WorkDirArg = Path("otx-workspace"),
+) -> None:
+    """Quantize an exported IR to INT8 with NNCF; prints the accuracy before and after."""
+    from otx.engine.engine import Engine
+
+    Engine(work_dir=work_dir).optimize(checkpoint=checkpoint, subset_size=subset_size)
+
+
+@app.command
+def benchmark(
+    *,
+    checkpoint: Checkpoint = None,
+    batch_size: Annotated[list[int] | None, Parameter(help="Batch sizes to time; default: 1 and 8.")] = None,
+    iterations: int = 30,
+    work_dir: WorkDirArg = Path("otx-workspace"),
+) -> None:
+    """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
+    from otx.engine.engine import Engine
+
+    sizes = tuple(batch_size) if batch_size else (1, 8)
+    Engine(work_dir=work_dir).benchmark(checkpoint=checkpoint, batch_sizes=sizes, iterations=iterations)
+
+
+@app.command
 def find(*, task: str | None = None) -> None:
     """List the installed tasks and their models (the default marked with *)."""
     from otx.cli.find import print_models

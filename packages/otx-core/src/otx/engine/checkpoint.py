@@ -11,6 +11,7 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure
 from otx.core.errors import CheckpointError, ConfigError
+from otx.core.export.ir import ir_config, read_ir
 
 __all__ = [
     "METADATA_KEY",
@@ -61,15 +62,22 @@ def load_checkpoint_file(path: Path) -> dict[str, Any]:
 
 @frozen
 class ResolvedCheckpoint:
-    """A checkpoint file with the run config and weights it carries."""
+    """A checkpoint (``.ckpt`` with weights) or an exported IR (``.xml``), with the run config it carries."""
 
     path: Path
     config: RunConfig
-    state_dict: dict[str, torch.Tensor]
+    state_dict: dict[str, torch.Tensor] | None
+
+    @property
+    def is_ir(self) -> bool:
+        """Whether this is an exported OpenVINO IR rather than a training checkpoint."""
+        return self.state_dict is None
 
 
 def read_checkpoint(path: Path) -> ResolvedCheckpoint:
-    """Load an OTX checkpoint and its embedded run config; errors name the file."""
+    """Load an OTX checkpoint or IR and its embedded run config; errors name the file."""
+    if path.suffix == ".xml":
+        return ResolvedCheckpoint(path=path, config=ir_config(read_ir(path), path), state_dict=None)
     data = load_checkpoint_file(path)
     metadata = data.get(METADATA_KEY)
     if not isinstance(metadata, dict) or "config" not in metadata or "state_dict" not in data:

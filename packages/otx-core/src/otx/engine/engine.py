@@ -23,11 +23,16 @@ from otx.core.config.structure import apply_overrides, dump_yaml, load_yaml, str
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.module import OTXDataModule
 from otx.core.errors import CheckpointError, ConfigError
+from otx.core.export.deployed import OpenVINOModule
+from otx.core.export.ir import read_ir
+from otx.core.export.quantize import quantize_ir
 from otx.core.model.base import OTXModel
 from otx.core.plugin import find_task, import_object
+from otx.core.types.label import LabelInfo
 from otx.engine.autoconfig import auto_configure, parse_task
 from otx.engine.checkpoint import METADATA_KEY, AtomicCheckpointIO, ResolvedCheckpoint, read_checkpoint
-from otx.engine.report import print_choices, print_summary, write_metrics
+from otx.engine.deploy import EXPORT_FORMATS, IR_FP32, IR_INT8, benchmark_rows, export_files, model_size
+from otx.engine.report import print_benchmark, print_choices, print_summary, write_metrics
 from otx.engine.workdir import WorkDir
 
 __all__ = ["Engine"]
@@ -116,9 +121,10 @@ class Engine:
             run, ckpt_path = self.work_dir.new_run("train"), None
         if max_epochs is not None:
             config.trainer.max_epochs = max_epochs
-        dump_yaml(unstructure(config), run / CONFIG_FILE)
         lightning.seed_everything(config.seed, verbose=False)
-        datamodule, model = self._build(config)
+        datamodule = self._build_datamodule(config)
+        model = self._build_model(config)
+        dump_yaml(unstructure(config), run / CONFIG_FILE)
         checkpoints = ModelCheckpoint(
             dirpath=run / "checkpoints",
             filename="best",
@@ -132,7 +138,7 @@ class Engine:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         elapsed = time.perf_counter() - start
         best = Path(checkpoints.best_model_path) if checkpoints.best_model_path else run / "checkpoints" / "last.ckpt"
-        model.load_state_dict(read_checkpoint(best).state_dict)
+        model.load_state_dict(read_checkpoint(best).state_dict or {})
         metrics = _scalars(trainer.validate(model, datamodule=datamodule, verbose=False)[0])
         write_metrics({**metrics, "epochs": float(trainer.current_epoch), "train_seconds": elapsed}, run / METRICS_FILE)
         print_summary(
@@ -146,7 +152,8 @@ class Engine:
         """Evaluate a checkpoint (default: the latest training run's best) on the test subset."""
         resolved = self._resolve_checkpoint(checkpoint)
         config = self._config_for(resolved)
-        datamodule, model = self._build(config, resolved)
+        datamodule = self._build_datamodule(config)
+        model = self._build_model(config, resolved)
         run = self.work_dir.new_run("test")
         trainer = self._trainer(config, run, [])
         metrics = _scalars(trainer.test(model, datamodule=datamodule, verbose=False)[0])
@@ -160,7 +167,8 @@ class Engine:
         """Predict on the test subset; writes ``predictions.csv`` (path, label, score) to the run folder."""
         resolved = self._resolve_checkpoint(checkpoint)
         config = self._config_for(resolved)
-        datamodule, model = self._build(config, resolved)
+        datamodule = self._build_datamodule(config)
+        model = self._build_model(config, resolved)
         run = self.work_dir.new_run("predict")
         trainer = self._trainer(config, run, [])
         batches = trainer.predict(model, datamodule=datamodule) or []
@@ -172,6 +180,78 @@ class Engine:
             {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")},
         )
         return preds
+
+    def export(
+        self, checkpoint: str | Path | None = None, formats: tuple[str, ...] = EXPORT_FORMATS
+    ) -> dict[str, Path]:
+        """Export a checkpoint (default: the latest training run's best) to OpenVINO IR FP32/FP16 and ONNX."""
+        unknown = set(formats) - set(EXPORT_FORMATS)
+        if unknown:
+            raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
+        resolved = self._resolve_checkpoint(checkpoint)
+        if resolved.is_ir:
+            raise CheckpointError(f"{resolved.path} is already exported; export takes a .ckpt training checkpoint")
+        model = self._build_model(resolved.config, resolved).eval()
+        run = self.work_dir.new_run("export")
+        written = export_files(model, resolved.config, run, formats)
+        print_summary(f"{resolved.config.model.name}: exported", {}, {k: str(v) for k, v in written.items()})
+        return written
+
+    def optimize(self, checkpoint: str | Path | None = None, subset_size: int = 300) -> dict[str, float]:
+        """INT8-quantize an IR (default: the latest export's, exporting first if there is none) with NNCF.
+
+        Calibrates on up to ``subset_size`` training images and reports the accuracy before and after.
+        """
+        xml = self._ir_to_optimize(checkpoint)
+        resolved = self._resolve_checkpoint(xml)
+        config = self._config_for(resolved)
+        datamodule = self._build_datamodule(config)
+        run = self.work_dir.new_run("optimize")
+        int8 = quantize_ir(read_ir(xml), datamodule.calibration_dataloader(), subset_size, run / IR_INT8)
+        trainer = self._trainer(config, run, [])
+        before = _scalars(trainer.test(self._build_model(config, resolved), datamodule=datamodule, verbose=False)[0])
+        int8_model = self._build_model(config, read_checkpoint(int8))
+        after = _scalars(trainer.test(int8_model, datamodule=datamodule, verbose=False)[0])
+        metrics = {**{f"fp32/{k}": v for k, v in before.items()}, **{f"int8/{k}": v for k, v in after.items()}}
+        write_metrics(metrics, run / METRICS_FILE)
+        print_summary(f"{config.model.name}: INT8 quantization", metrics, {"source": str(xml), "int8 model": str(int8)})
+        return metrics
+
+    def benchmark(
+        self, checkpoint: str | Path | None = None, batch_sizes: tuple[int, ...] = (1, 8), iterations: int = 30
+    ) -> list[dict[str, Any]]:
+        """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
+        resolved = self._resolve_checkpoint(checkpoint)
+        if resolved.is_ir:
+            raise CheckpointError(
+                f"benchmark takes a .ckpt training checkpoint, not {resolved.path}; it finds the latest IRs itself"
+            )
+        model = self._build_model(resolved.config, resolved).eval()
+        irs = {
+            name: path
+            for name, path in (
+                ("OpenVINO FP32", self._latest_file("export", IR_FP32)),
+                ("OpenVINO INT8", self._latest_file("optimize", IR_INT8)),
+            )
+            if path is not None
+        }
+        input_size = resolved.config.data.input_size
+        run = self.work_dir.new_run("benchmark")
+        rows = benchmark_rows(model, irs, input_size, batch_sizes, iterations)
+        size = model_size(model, input_size)
+        write_metrics({"rows": rows, **size}, run / "benchmark.json")
+        print_benchmark(f"{resolved.config.model.name}: latency", rows, size)
+        return rows
+
+    def _ir_to_optimize(self, checkpoint: str | Path | None) -> Path:
+        if checkpoint is not None and Path(checkpoint).suffix == ".xml":
+            return Path(checkpoint)
+        latest = self._latest_file("export", IR_FP32) if checkpoint is None else None
+        return latest if latest is not None else self.export(checkpoint, formats=("openvino",))["OpenVINO IR FP32"]
+
+    def _latest_file(self, command: str, name: str) -> Path | None:
+        run = self.work_dir.latest(command)
+        return run / name if run is not None and (run / name).is_file() else None
 
     def _require_config(self) -> RunConfig:
         if self.config is None:
@@ -210,9 +290,8 @@ class Engine:
             config.data_root, config.data_format = self.config.data_root, self.config.data_format
         return config
 
-    def _build(
-        self, config: RunConfig, resolved: ResolvedCheckpoint | None = None
-    ) -> tuple[OTXDataModule, OTXModel[Any, Any]]:
+    def _build_datamodule(self, config: RunConfig) -> OTXDataModule:
+        """Import the dataset; fixes ``config.label_names`` on first use."""
         spec = find_task(parse_task(config.task))
         adapter = import_object(spec.dataset_adapter)()
         if config.data_root is None or config.data_format is None:
@@ -227,12 +306,18 @@ class Engine:
             min_classes=adapter.min_classes,
         )
         config.label_names = list(datamodule.label_info.label_names)
+        return datamodule
+
+    def _build_model(self, config: RunConfig, resolved: ResolvedCheckpoint | None = None) -> OTXModel[Any, Any]:
+        """The model of ``config``, with the weights (or the exported IR) of ``resolved``."""
+        if config.label_names is None:
+            raise ConfigError("The config has no label_names; build the data module first")
         model_cls = import_object(config.model.class_path)
         if not (isinstance(model_cls, type) and issubclass(model_cls, OTXModel)):
             raise ConfigError(f"model.class_path '{config.model.class_path}' is not an OTXModel")
         try:
             model = model_cls(
-                label_info=datamodule.label_info,
+                label_info=LabelInfo.from_names(config.label_names),
                 optimizer=config.optimizer,
                 scheduler=config.scheduler,
                 pretrained=None if resolved else config.model.pretrained,
@@ -240,14 +325,16 @@ class Engine:
             )
         except TypeError as exc:
             raise ConfigError(f"Invalid model.init_args for {config.model.name}: {exc}") from None
-        if resolved is not None:
-            try:
-                model.load_state_dict(resolved.state_dict)
-            except RuntimeError as exc:
-                raise CheckpointError(
-                    f"{resolved.path} does not fit {config.model.name}: {exc}".split("\n")[0]
-                ) from None
-        return datamodule, model
+        if resolved is None:
+            return model
+        if resolved.state_dict is None:
+            model.use_deployed(OpenVINOModule(resolved.path))
+            return model
+        try:
+            model.load_state_dict(resolved.state_dict)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{resolved.path} does not fit {config.model.name}: {exc}".split("\n")[0]) from None
+        return model
 
     def _trainer(
         self, config: RunConfig, run: Path, callbacks: list[Callback], log_version: str = "logs"

@@ -2,13 +2,14 @@
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["console", "print_choices", "print_summary", "write_metrics"]
+__all__ = ["console", "print_benchmark", "print_choices", "print_summary", "write_metrics"]
 
 console = Console(stderr=False, highlight=False)
 
@@ -19,8 +20,8 @@ def print_choices(choices: list[str]) -> None:
         console.print(f"[bold cyan]otx[/] {line}")
 
 
-def write_metrics(metrics: Mapping[str, float], path: Path) -> None:
-    """Write metrics as JSON, atomically."""
+def write_metrics(metrics: Mapping[str, Any], path: Path) -> None:
+    """Write metrics (or any JSON-able mapping) as JSON, atomically."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(dict(metrics), indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
@@ -35,4 +36,23 @@ def print_summary(title: str, metrics: Mapping[str, float], facts: Mapping[str, 
         table.add_row(name, "nan" if math.isnan(value) else f"{value:.4f}")
     for name, text in facts.items():
         table.add_row(name, text)
+    console.print(table)
+
+
+def print_benchmark(title: str, rows: Sequence[Mapping[str, Any]], size: Mapping[str, float]) -> None:
+    """Latency table with the speed-up over torch eager at each batch size."""
+    eager = {row["batch"]: row["median_ms"] for row in rows if row["model"] == "torch eager"}
+    table = Table(title=f"{title} ({size['parameters'] / 1e6:.2f} M parameters, {size['gflops']:.3f} GFLOPs/image)")
+    for column in ("model", "batch", "median ms", "p90 ms", "images/s", "speed-up"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for row in rows:
+        speedup = eager[row["batch"]] / row["median_ms"]
+        table.add_row(
+            row["model"],
+            str(row["batch"]),
+            f"{row['median_ms']:.2f}",
+            f"{row['p90_ms']:.2f}",
+            f"{row['images_per_s']:.1f}",
+            f"{speedup:.2f}x",
+        )
     console.print(table)

@@ -39,6 +39,17 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
         """Top-1 accuracy, macro F1 and per-class accuracy."""
         return multiclass_metrics(self.label_info.num_classes)
 
+    def export_metadata(self) -> dict[str, str]:
+        """Model API's single-label classification wrapper, reading logits."""
+        return {
+            "model_type": "Classification",
+            "task_type": "classification",
+            "multilabel": "False",
+            "hierarchical": "False",
+            "confidence_threshold": "0.5",
+            "output_raw_scores": "True",
+        }
+
     def customize_outputs(
         self, outputs: Any, batch: MulticlassClsBatchDataEntity
     ) -> OTXBatchLossEntity | MulticlassClsBatchPredEntity:

@@ -143,9 +143,9 @@ class OTXDataModule(LightningDataModule):
             if not subset:
                 raise DataError(f"Subset '{name}' of {self.data_root} is empty after skipping unreadable images")
 
-    def dataset(self, subset: str) -> OTXDataset[Any]:
-        """The dataset of ``subset`` with the train or val pipeline."""
-        train = subset == "train"
+    def dataset(self, subset: str, augment: bool | None = None) -> OTXDataset[Any]:
+        """The dataset of ``subset``; augmented (train pipeline) by default for ``train`` only."""
+        train = subset == "train" if augment is None else augment
         specs = self.config.train_transforms if train else self.config.val_transforms
         where = "data.train_transforms" if train else "data.val_transforms"
         transforms = build_transforms(specs, self.config.input_size, where)
@@ -157,12 +157,14 @@ class OTXDataModule(LightningDataModule):
         workers = self.config.num_workers
         return default_num_workers() if workers == "auto" else workers
 
-    def _loader(self, subset: str, shuffle: bool) -> DataLoader[Any]:
-        dataset = self.dataset(subset)
+    def _loader(
+        self, subset: str, shuffle: bool, augment: bool | None = None, batch_size: int | None = None
+    ) -> DataLoader[Any]:
+        dataset = self.dataset(subset, augment)
         workers = self.num_workers
         return DataLoader(
             dataset,
-            batch_size=self.config.batch_size,
+            batch_size=batch_size or self.config.batch_size,
             shuffle=shuffle,
             drop_last=shuffle and len(dataset) > self.config.batch_size,
             num_workers=workers,
@@ -181,6 +183,10 @@ class OTXDataModule(LightningDataModule):
     def test_dataloader(self) -> DataLoader[Any]:
         """Test batches (the validation subset where the dataset has no test subset)."""
         return self._loader("test", shuffle=False)
+
+    def calibration_dataloader(self) -> DataLoader[Any]:
+        """Single training images with the deterministic validation pipeline, for INT8 calibration."""
+        return self._loader("train", shuffle=False, augment=False, batch_size=1)
 
     def predict_dataloader(self) -> DataLoader[Any]:
         """Batches to predict on: the test subset."""

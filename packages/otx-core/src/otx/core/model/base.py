@@ -54,6 +54,7 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
             load_pretrained(self.model, pretrained)
         self.val_metric = self.create_metric()
         self.test_metric = self.create_metric()
+        self.deployed: nn.Module | None = None
 
     @abstractmethod
     def create_model(self) -> nn.Module:
@@ -76,8 +77,30 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         """Our loss entity (training) or prediction entity (otherwise) from the module's raw output."""
 
     def forward(self, batch: BatchT) -> OTXBatchLossEntity | PredT:
-        """Run the module on a batch and convert its output."""
+        """Run the module on a batch and convert its output (or the deployed model's, see :meth:`use_deployed`)."""
+        if self.deployed is not None:
+            return self.predictions_from_export(self.deployed(batch.images), batch)
         return self.customize_outputs(self.model(**self.customize_inputs(batch)), batch)
+
+    def export_module(self) -> nn.Module:
+        """The deployment graph: a module taking normalized images, returning :meth:`export_output_names`."""
+        return self.model
+
+    def export_output_names(self) -> tuple[str, ...]:
+        """Names of the exported graph's outputs, in order."""
+        return ("logits",)
+
+    @abstractmethod
+    def export_metadata(self) -> dict[str, str]:
+        """Task entries of the IR's ``model_info`` that OpenVINO Model API reads (``model_type``, thresholds)."""
+
+    def predictions_from_export(self, outputs: Any, batch: BatchT) -> OTXBatchLossEntity | PredT:
+        """Our entity from the exported graph's outputs; by default they equal the module's."""
+        return self.customize_outputs(outputs, batch)
+
+    def use_deployed(self, module: nn.Module) -> None:
+        """Predict with ``module`` (e.g. an OpenVINO IR taking images) instead of the trained network."""
+        self.deployed = module
 
     def predict_batch(self, batch: BatchT) -> PredT:
         """Predictions for ``batch`` regardless of mode; errors if the model returns losses."""

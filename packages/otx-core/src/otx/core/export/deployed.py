@@ -1,0 +1,25 @@
+"""Running an OpenVINO IR in place of a trained network, so test and predict share one code path."""
+
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+import torch
+from torch import Tensor, nn
+
+__all__ = ["OpenVINOModule"]
+
+
+class OpenVINOModule(nn.Module):
+    """Calls a compiled IR on a float image batch and returns its outputs as tensors."""
+
+    def __init__(self, xml: Path, device: str = "CPU") -> None:
+        super().__init__()
+        self.xml = xml
+        self.compiled = ov.Core().compile_model(str(xml), device)
+
+    def forward(self, images: Tensor) -> Tensor | tuple[Tensor, ...]:
+        """Outputs for ``images``; one tensor for single-output models."""
+        result = self.compiled(np.ascontiguousarray(images.detach().cpu().numpy(), dtype=np.float32))
+        outputs = tuple(torch.from_numpy(np.asarray(result[out])) for out in self.compiled.outputs)
+        return outputs[0] if len(outputs) == 1 else outputs

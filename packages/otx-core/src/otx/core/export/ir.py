@@ -1,0 +1,102 @@
+"""Exporting an ``OTXModel`` to OpenVINO IR and ONNX, and reading an IR back with its run config.
+
+The exported graph takes normalized ``float32`` RGB images ``(N, 3, H, W)`` with a dynamic batch.
+The IR's ``rt_info["model_info"]`` tells OpenVINO's Model API how to get there from a BGR
+``uint8`` image (resize, channel order, mean and scale) and what the outputs mean, so the IR runs
+in ``openvino-model-api`` without OTX. ``rt_info["otx"]["config"]`` keeps the run config as JSON.
+"""
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import openvino as ov
+import torch
+from torch import Tensor
+
+from otx.core.config.recipe import RunConfig
+from otx.core.config.structure import structure, unstructure
+from otx.core.errors import CheckpointError
+
+__all__ = ["export_ir", "export_onnx", "ir_config", "model_api_info", "read_ir"]
+
+INPUT_NAME = "image"
+
+
+def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str, str]:
+    """``model_info`` entries: labels, preprocessing and the task's own keys (model type, thresholds)."""
+    labels = config.label_names or []
+    return {
+        "labels": " ".join(name.replace(" ", "_") for name in labels),
+        "mean_values": " ".join(f"{255 * m:g}" for m in config.data.mean),
+        "scale_values": " ".join(f"{255 * s:g}" for s in config.data.std),
+        "reverse_input_channels": "True",
+        "resize_type": "standard",
+        "pad_value": "0",
+        "orig_height": str(config.data.input_size[0]),
+        "orig_width": str(config.data.input_size[1]),
+        **task_info,
+    }
+
+
+def _example(config: RunConfig) -> Tensor:
+    height, width = config.data.input_size
+    return torch.zeros(1, 3, height, width)
+
+
+def export_ir(model: Any, config: RunConfig, path: Path, fp16: bool) -> Path:
+    """Convert ``model`` (an eval-mode ``OTXModel``) to ``path`` (.xml + .bin) with its metadata."""
+    graph = model.export_module().eval()
+    height, width = config.data.input_size
+    with torch.no_grad():
+        ov_model = ov.convert_model(graph, example_input=_example(config), input=[-1, 3, height, width])
+    ov_model.inputs[0].get_tensor().set_names({INPUT_NAME})
+    for index, name in enumerate(model.export_output_names()):
+        ov_model.outputs[index].get_tensor().set_names({name})
+    for key, value in model_api_info(config, model.export_metadata()).items():
+        ov_model.set_rt_info(value, ["model_info", key])
+    ov_model.set_rt_info(json.dumps(unstructure(config)), ["otx", "config"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ov.save_model(ov_model, str(path), compress_to_fp16=fp16)
+    return path
+
+
+def export_onnx(model: Any, config: RunConfig, path: Path) -> Path:
+    """Export ``model`` to ONNX with a dynamic batch axis."""
+    graph = model.export_module().eval()
+    names = list(model.export_output_names())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(
+            graph,
+            (_example(config),),
+            str(path),
+            dynamo=False,
+            input_names=[INPUT_NAME],
+            output_names=names,
+            dynamic_axes={INPUT_NAME: {0: "batch"}, **{name: {0: "batch"} for name in names}},
+        )
+    return path
+
+
+def read_ir(xml: Path) -> ov.Model:
+    """Read an IR, with errors that name a missing ``.bin`` or a corrupt file."""
+    if not xml.is_file():
+        raise CheckpointError(f"Model not found: {xml}")
+    weights = xml.with_suffix(".bin")
+    if not weights.is_file():
+        raise CheckpointError(f"{xml} needs its weights file {weights}, which is missing; copy it next to the .xml")
+    try:
+        return ov.Core().read_model(str(xml), str(weights))
+    except RuntimeError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise CheckpointError(f"Cannot read OpenVINO model {xml}: {first_line}") from None
+
+
+def ir_config(ov_model: ov.Model, xml: Path) -> RunConfig:
+    """The run config an IR carries."""
+    if not ov_model.has_rt_info(["otx", "config"]):
+        raise CheckpointError(f"{xml} was not exported by OTX (no otx/config in its rt_info)")
+    data = json.loads(ov_model.get_rt_info(["otx", "config"]).astype(str))
+    return structure(data, RunConfig, "ir")

@@ -1,0 +1,35 @@
+"""NNCF post-training INT8 quantization of an exported IR, calibrated on training images."""
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openvino as ov
+
+from otx.core.data.entity import OTXBatchDataEntity
+from otx.core.errors import DataError
+
+__all__ = ["quantize_ir"]
+
+
+def quantize_ir(ov_model: ov.Model, calibration: Iterable[OTXBatchDataEntity], subset_size: int, path: Path) -> Path:
+    """Quantize ``ov_model`` with up to ``subset_size`` calibration images and save it to ``path``."""
+    import nncf
+
+    batches = list(calibration)
+    if not batches:
+        raise DataError("No calibration images: the training subset is empty")
+
+    def to_input(batch: Any) -> np.ndarray:
+        return batch.images.numpy()
+
+    quantized = nncf.quantize(
+        ov_model,
+        nncf.Dataset(batches, to_input),
+        subset_size=max(1, subset_size),
+        preset=nncf.QuantizationPreset.MIXED,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ov.save_model(quantized, str(path), compress_to_fp16=False)
+    return path

@@ -1,0 +1,57 @@
+"""The deploy half of the Engine: export files, INT8 quantization and latency measurements."""
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from otx.core.config.recipe import RunConfig
+from otx.core.export.benchmark import Latency, count_flops, measure_latency
+from otx.core.export.deployed import OpenVINOModule
+from otx.core.export.ir import export_ir, export_onnx
+
+__all__ = ["EXPORT_FORMATS", "benchmark_rows", "export_files", "model_size"]
+
+EXPORT_FORMATS = ("openvino", "onnx")
+IR_FP32, IR_FP16, ONNX_FILE, IR_INT8 = "model.xml", "model_fp16.xml", "model.onnx", "model_int8.xml"
+
+
+def export_files(model: Any, config: RunConfig, run: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+    """Write the IR (FP32 and FP16) and/or ONNX of an eval-mode model into ``run``."""
+    written: dict[str, Path] = {}
+    if "openvino" in formats:
+        written["OpenVINO IR FP32"] = export_ir(model, config, run / IR_FP32, fp16=False)
+        written["OpenVINO IR FP16"] = export_ir(model, config, run / IR_FP16, fp16=True)
+    if "onnx" in formats:
+        written["ONNX"] = export_onnx(model, config, run / ONNX_FILE)
+    return written
+
+
+def benchmark_rows(
+    model: Any, irs: dict[str, Path], input_size: tuple[int, int], batch_sizes: tuple[int, ...], iterations: int
+) -> list[dict[str, Any]]:
+    """Latency of the torch model (eager) and of each IR at each batch size, one row per pair."""
+    runners: dict[str, Any] = {"torch eager": model.export_module()}
+    runners.update({name: OpenVINOModule(xml) for name, xml in irs.items()})
+    rows = []
+    for batch_size in batch_sizes:
+        images = torch.randn(batch_size, 3, *input_size)
+        for name, run in runners.items():
+            latency: Latency = measure_latency(run, images, iterations=iterations)
+            rows.append(
+                {
+                    "model": name,
+                    "batch": batch_size,
+                    "median_ms": latency.median_ms,
+                    "p90_ms": latency.p90_ms,
+                    "images_per_s": latency.throughput,
+                }
+            )
+    return rows
+
+
+def model_size(model: Any, input_size: tuple[int, int]) -> dict[str, float]:
+    """Parameter count and GFLOPs of one image."""
+    params = sum(p.numel() for p in model.model.parameters())
+    flops = count_flops(model.model, torch.zeros(1, 3, *input_size))
+    return {"parameters": float(params), "gflops": flops / 1e9}
