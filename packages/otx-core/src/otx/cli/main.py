@@ -135,12 +135,13 @@ def optimize(
     *,
     checkpoint: Annotated[Path | None, Parameter(help="IR .xml or .ckpt; default: the latest export.")] = None,
     subset_size: Annotated[int, Parameter(help="Most training images used for calibration.")] = 300,
+    data_root: DataRoot = None,
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Quantize an exported IR to INT8 with NNCF; prints the accuracy before and after."""
     from otx.engine.engine import Engine
 
-    Engine(work_dir=work_dir).optimize(checkpoint=checkpoint, subset_size=subset_size)
+    Engine(data_root=data_root, work_dir=work_dir).optimize(checkpoint=checkpoint, subset_size=subset_size)
 
 
 @app.command

@@ -22,7 +22,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import apply_overrides, dump_yaml, load_yaml, structure, unstructure
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.module import OTXDataModule
-from otx.core.errors import CheckpointError, ConfigError
+from otx.core.errors import CheckpointError, ConfigError, DataError
 from otx.core.export.deployed import OpenVINOModule
 from otx.core.export.ir import read_ir
 from otx.core.export.quantize import quantize_ir
@@ -205,7 +205,10 @@ class Engine:
         xml = self._ir_to_optimize(checkpoint)
         resolved = self._resolve_checkpoint(xml)
         config = self._config_for(resolved)
-        datamodule = self._build_datamodule(config)
+        try:
+            datamodule = self._build_datamodule(config)
+        except DataError as exc:
+            raise DataError(f"INT8 calibration needs the training images ({exc}); pass --data_root") from None
         run = self.work_dir.new_run("optimize")
         int8 = quantize_ir(read_ir(xml), datamodule.calibration_dataloader(), subset_size, run / IR_INT8)
         trainer = self._trainer(config, run, [])

@@ -46,6 +46,7 @@ def candidate_formats(root: Path) -> list[str]:
 
 def import_dataset(root: Path, data_format: str) -> Dataset:
     """Import ``root`` as ``data_format``, with errors that name the folder."""
+    root = check_data_root(root)
     if data_format in (FLAT_FOLDERS, SUBSET_FOLDERS):
         return import_image_folders(root, data_format)
     try:
