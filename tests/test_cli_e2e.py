@@ -198,11 +198,6 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
     assert not list((tmp_path / "ws").glob("*_train/checkpoints/*.ckpt"))  # nothing was trained
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG cli/main.py _parse_overrides: values go through yaml.safe_load, whose YAML 1.1 resolver reads "
-    "'1e-3' (no dot) as a string, so '--set optimizer.lr=1e-3' fails with \"'optimizer.lr' must be float\"",
-)
 def test_scientific_notation_in_set(otx: Otx, tmp_path: Path, shapes_root: Path, small_args: list[str]) -> None:
     argv = ["train", "--data_root", shapes_root, "--work_dir", tmp_path, "--max_epochs", "1", *small_args]
     result = otx(*argv, "--set", "optimizer.lr=1e-3")

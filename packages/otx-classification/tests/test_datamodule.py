@@ -16,7 +16,7 @@ from otx.core.data import module as module_module
 from otx.core.data.formats import candidate_formats
 from otx.core.data.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS
 from otx.core.data.module import OTXDataModule, default_num_workers
-from otx.core.errors import DataError
+from otx.core.errors import ConfigError, DataError
 
 
 def _module(root: Path, data_format: str, config: DataConfig, **kwargs: object) -> OTXDataModule:
@@ -196,12 +196,6 @@ def test_num_workers(tmp_path: Path, class_folders_writer: Callable[..., Path]) 
     assert 0 <= default_num_workers() <= 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG module.py _samples_by_subset: an annotated image whose file is missing becomes "
-    "Sample(path=None, array=None); nothing checks it, and loading it raises AttributeError in array_to_tensor "
-    "mid-epoch instead of a DataError naming the file before training",
-)
 def test_missing_image_file_is_reported_before_training(
     tmp_path: Path, datumaro_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:
@@ -212,12 +206,6 @@ def test_missing_image_file_is_reported_before_training(
         _module(root, "datumaro", data_config())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG module.py _samples_by_subset reads media.path, which Datumaro's in-memory images "
-    "(ImageFromNumpy/ImageFromBytes) lack: AttributeError; past that, their media.data is BGR but "
-    "array_to_tensor takes it as RGB, swapping red and blue",
-)
 def test_in_memory_images_keep_their_colours(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_config: Callable[..., DataConfig]
 ) -> None:
@@ -242,15 +230,11 @@ def test_in_memory_images_keep_their_colours(
     assert entity.image[2].mean() < 0.1  # blue channel
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG module.py _split (and DataConfig.val_fraction, unvalidated): a split that leaves the training "
-    "subset empty is not checked, so training dies in DataLoader with 'ValueError: num_samples should be a "
-    "positive integer value' instead of a DataError",
-)
 def test_a_split_that_leaves_no_training_images_is_an_error(
     tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:
     root = class_folders_writer(tmp_path / "flat", {"blue": 4, "red": 4})
-    with pytest.raises(DataError, match="val_fraction"):
+    with pytest.raises(DataError, match="No training images left.*val_fraction"):
+        _module(root, FLAT_FOLDERS, data_config(val_fraction=0.95))
+    with pytest.raises(ConfigError, match="val_fraction must be between 0 and 1"):
         _module(root, FLAT_FOLDERS, data_config(val_fraction=1.0))

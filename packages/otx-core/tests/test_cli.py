@@ -64,11 +64,6 @@ def test_find_with_an_unknown_task_is_a_one_line_error(capsys: pytest.CaptureFix
     assert len(err.splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG cli/find.py print_models: with --task DETECTION and nothing installed for it, the error says "
-    "'pip install otx-classification' instead of naming TASK_PACKAGES[task] (otx-detection)",
-)
 def test_find_for_an_uninstalled_task_names_its_package() -> None:
     with pytest.raises(ConfigError, match="otx-detection"):
         print_models("DETECTION")
@@ -91,11 +86,6 @@ def test_set_without_equals_is_an_error(capsys: pytest.CaptureFixture[str], tmp_
     assert "KEY=VALUE" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG cli/main.py: cyclopts prints error_formatter's text through a rich Console that wraps at the "
-    "terminal width (80 when not a tty), so a long flag/command error spans two lines",
-)
 def test_long_cli_errors_stay_on_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     with pytest.raises(SystemExit) as info:

@@ -75,11 +75,6 @@ def test_alpha_is_dropped_not_blended(tmp_path: Path) -> None:
     assert tensor[1].eq(180).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG image_io.read_image: a 16-bit PNG is decoded by torchvision as a uint16 tensor (not uint8); a "
-    "16-bit TIFF goes through PIL's I;16 -> RGB conversion, which clips to 255 instead of scaling",
-)
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
 def test_sixteen_bit_images_become_scaled_uint8(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"deep{suffix}"

@@ -73,11 +73,6 @@ def test_a_class_that_is_not_a_transform_is_refused() -> None:
         build_transforms([{"type": "no_such_module.Thing"}], (32, 32), "x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG transforms.py build_transforms: v2.Compose([]) raises ValueError 'Pass at least one transform', "
-    "so an empty pipeline (DataConfig's default train/val_transforms) crashes instead of being the identity",
-)
 def test_an_empty_pipeline_is_allowed() -> None:
     pipeline = build_transforms([], (32, 32), "data.val_transforms")
     image = _image(32, 32)

@@ -69,11 +69,6 @@ def test_weights_of_another_architecture_are_an_error(tmp_path: Path) -> None:
         load_pretrained(Net(2), str(tmp_path / "tensor.pth"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG weights.py: an OTX/Lightning checkpoint's state_dict keys carry the OTXModel attribute prefix "
-    "'model.', so no key matches the bare network and load_pretrained raises 'No weights ... match'",
-)
 def test_an_otx_checkpoint_can_be_used_as_pretrained_weights(tmp_path: Path) -> None:
     otx_style = {f"model.{k}": v for k, v in _filled(Net(3), 0.75).items()}
     torch.save({"state_dict": otx_style, "otx": {"config": {}}}, tmp_path / "best.ckpt")

@@ -5,7 +5,7 @@ from rich.table import Table
 
 from otx.core.errors import ConfigError
 from otx.core.plugin import installed_plugins
-from otx.core.types.task import OTXTaskType
+from otx.core.types.task import TASK_PACKAGES, OTXTaskType
 
 __all__ = ["print_models"]
 
@@ -28,5 +28,6 @@ def print_models(task: str | None = None) -> None:
                 table.add_row(spec.task.value, f"{name}{mark}", plugin.distribution)
                 rows += 1
     if rows == 0:
-        raise ConfigError("No task package installed for this: pip install otx-classification")
+        package = TASK_PACKAGES[OTXTaskType(wanted)] if wanted else "otx-classification"
+        raise ConfigError(f"No task package installed for this: pip install {package}")
     Console().print(table)

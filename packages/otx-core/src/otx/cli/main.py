@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from cyclopts import App, Parameter
+from rich.console import Console
 
 __all__ = ["app", "main"]
 
@@ -12,7 +13,8 @@ app = App(
     name="otx",
     help="Train, test and predict computer-vision models from a folder of labelled images.",
     default_parameter=Parameter(name_transform=lambda name: name, negative=()),
-    error_formatter=lambda error: f"otx: error: {error}",
+    error_formatter=lambda error: f"otx: error: {error}".replace("\n", ""),
+    error_console=Console(stderr=True, soft_wrap=True, highlight=False),
 )
 
 DataRoot = Annotated[Path | None, Parameter(help="Dataset folder; format, task and model are chosen from it.")]
@@ -89,8 +91,11 @@ def train(
     if max_epochs is not None and not resume:
         overrides["trainer.max_epochs"] = max_epochs
     if resume:
+        from otx.core.errors import ConfigError
         from otx.engine.engine import Engine
 
+        if data_root or task or model or config or overrides:
+            raise ConfigError("--resume continues the latest run as it was; it takes only --max_epochs and --work_dir")
         Engine(work_dir=work_dir).train(max_epochs=max_epochs, resume=True)
         return
     _engine(data_root, task, model, config, work_dir, seed, overrides).train()

@@ -11,7 +11,7 @@ from otx.core.errors import ConfigError, DataError
 from otx.core.plugin import TaskSpec, all_specs, find_task
 from otx.core.types.task import OTXTaskType
 
-__all__ = ["auto_configure", "parse_task", "recipe_config"]
+__all__ = ["auto_configure", "format_for_task", "parse_task", "recipe_config"]
 
 
 def parse_task(task: str | OTXTaskType) -> OTXTaskType:
@@ -37,6 +37,18 @@ def _spec_for_formats(candidates: list[str], root: Path) -> TaskSpec:
     )
 
 
+def format_for_task(spec: TaskSpec, root: Path, candidates: list[str] | None = None) -> str:
+    """The format of ``root`` that ``spec``'s task reads, or an error naming what it found."""
+    found = candidate_formats(root) if candidates is None else candidates
+    data_format = choose_format(found, spec.formats, root)
+    if data_format not in spec.formats:
+        raise DataError(
+            f"{root} is in format '{data_format}', which task {spec.task.value} does not read "
+            f"(it reads: {', '.join(spec.formats)})"
+        )
+    return data_format
+
+
 def recipe_config(
     spec: TaskSpec, model: str | None, base: Mapping[str, Any], overrides: Mapping[str, Any] | None
 ) -> RunConfig:
@@ -58,12 +70,7 @@ def auto_configure(
     candidates = candidate_formats(root)
     if task is not None:
         spec = find_task(parse_task(task))
-        data_format = choose_format(candidates, spec.formats, root)
-        if data_format not in spec.formats:
-            raise DataError(
-                f"{root} is in format '{data_format}', which task {spec.task.value} does not read "
-                f"(it reads: {', '.join(spec.formats)})"
-            )
+        data_format = format_for_task(spec, root, candidates)
     else:
         data_format = choose_format(candidates, [], root) if len(candidates) <= 1 else ""
         spec = _spec_for_formats(candidates, root)

@@ -21,6 +21,7 @@ from lightning.pytorch.loggers import CSVLogger
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import apply_overrides, dump_yaml, load_yaml, structure, unstructure
 from otx.core.data.entity import OTXBatchPredEntity
+from otx.core.data.formats import check_data_root
 from otx.core.data.module import OTXDataModule
 from otx.core.errors import CheckpointError, ConfigError, DataError
 from otx.core.export.deployed import OpenVINOModule
@@ -29,7 +30,7 @@ from otx.core.export.quantize import quantize_ir
 from otx.core.model.base import OTXModel
 from otx.core.plugin import find_task, import_object
 from otx.core.types.label import LabelInfo
-from otx.engine.autoconfig import auto_configure, parse_task
+from otx.engine.autoconfig import auto_configure, format_for_task, parse_task
 from otx.engine.checkpoint import METADATA_KEY, AtomicCheckpointIO, ResolvedCheckpoint, read_checkpoint
 from otx.engine.deploy import EXPORT_FORMATS, IR_FP32, IR_INT8, benchmark_rows, export_files, model_size
 from otx.engine.report import print_benchmark, print_choices, print_summary, write_metrics
@@ -95,11 +96,11 @@ class Engine:
     ) -> "Engine":
         """An engine that replays a saved ``config.yaml`` (or the one in a run folder)."""
         config_path = Path(path) / CONFIG_FILE if Path(path).is_dir() else Path(path)
-        data = apply_overrides(load_yaml(config_path), overrides or {})
+        config = structure(apply_overrides(load_yaml(config_path), overrides or {}), RunConfig)
+        spec = find_task(parse_task(config.task))
         if data_root is not None:
-            data["data_root"] = str(Path(data_root).resolve())
-        config = structure(data, RunConfig)
-        find_task(parse_task(config.task))
+            root = check_data_root(data_root)
+            config.data_root, config.data_format = str(root.resolve()), format_for_task(spec, root)
         return cls(work_dir=work_dir, config=config)
 
     @classmethod

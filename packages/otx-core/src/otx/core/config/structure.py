@@ -131,6 +131,11 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
 def _convert_scalar(value: Any, hint: Any, where: str) -> Any:
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str):
+        try:
+            return float(value)  # YAML 1.1 reads "1e-3" (no dot) as a string
+        except ValueError:
+            pass
     if hint is bool and isinstance(value, bool):
         return value
     if hint in (int, str) and isinstance(value, hint) and not isinstance(value, bool):

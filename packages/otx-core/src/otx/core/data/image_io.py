@@ -20,11 +20,14 @@ def read_image(path: str) -> torch.Tensor:
     """Decode ``path`` to a ``(3, H, W)`` uint8 RGB tensor; grayscale, palette and alpha are converted."""
     if Path(path).suffix.lower() in _TORCHVISION_SUFFIXES:
         try:
-            return decode_image(read_file_bytes(path), mode=ImageReadMode.RGB)
+            pixels = decode_image(read_file_bytes(path), mode=ImageReadMode.RGB)
+            return (pixels >> 8).to(torch.uint8) if pixels.dtype == torch.uint16 else pixels
         except RuntimeError:
-            pass  # unusual encodings (CMYK JPEG, 16-bit PNG): PIL below decodes them or names the problem
+            pass  # unusual encodings (CMYK JPEG): PIL below decodes them or names the problem
     try:
         with Image.open(path) as image:
+            if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+                return array_to_tensor((np.array(image, dtype=np.uint32) >> 8).clip(0, 255).astype(np.uint8))
             return array_to_tensor(np.array(image.convert("RGB")))
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise DataError(f"Cannot read image {path}: {exc}") from None

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from datumaro.components.annotation import AnnotationType, LabelCategories
 from datumaro.components.dataset import Dataset
 from datumaro.components.media import Image as DmImage
@@ -21,7 +22,7 @@ from otx.core.data.image_io import check_image
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
 from otx.core.data.transforms import build_transforms
-from otx.core.errors import DataError
+from otx.core.errors import ConfigError, DataError
 from otx.core.types.label import LabelInfo
 
 __all__ = ["OTXDataModule", "default_num_workers"]
@@ -73,17 +74,11 @@ class OTXDataModule(LightningDataModule):
             media = item.media
             if not isinstance(media, DmImage):
                 raise DataError(f"Item '{item.id}' in {self.data_root} has no image")
-            has_file = media.path and Path(media.path).is_file()
+            path = getattr(media, "path", None) or None
             subset = subsets.setdefault(canonical_subset(item.subset or "default"), [])
             index = sum(len(s) for s in subsets.values())
-            subset.append(
-                Sample(
-                    index=index,
-                    path=media.path if has_file else None,
-                    array=None if has_file else media.data,
-                    target=target,
-                )
-            )
+            array = None if path else _bgr_to_rgb(media.data)
+            subset.append(Sample(index=index, path=path, array=array, target=target))
         return subsets
 
     def _index_of(self, name: str) -> int:
@@ -95,6 +90,8 @@ class OTXDataModule(LightningDataModule):
         return self.label_info.label_names.index(name)
 
     def _split(self, subsets: dict[str, list[Sample]], seed: int) -> dict[str, list[Sample]]:
+        if not 0 < self.config.val_fraction < 1:
+            raise ConfigError(f"data.val_fraction must be between 0 and 1, got {self.config.val_fraction}")
         pool = subsets.pop("default", [])
         if "train" not in subsets:
             subsets["train"] = pool
@@ -117,6 +114,8 @@ class OTXDataModule(LightningDataModule):
             raise DataError(
                 f"The validation subset of {self.data_root} is empty; add images or raise data.val_fraction"
             )
+        if not subsets["train"]:
+            raise DataError(f"No training images left in {self.data_root} after the split; lower data.val_fraction")
         subsets.setdefault("test", subsets["val"])
         return subsets
 
@@ -191,6 +190,14 @@ class OTXDataModule(LightningDataModule):
     def predict_dataloader(self) -> DataLoader[Any]:
         """Batches to predict on: the test subset."""
         return self._loader("test", shuffle=False)
+
+
+def _bgr_to_rgb(array: np.ndarray | None) -> np.ndarray | None:
+    """Datumaro decodes in-memory images to BGR(A); OTX works in RGB."""
+    if array is None or array.ndim != 3 or array.shape[2] not in (3, 4):
+        return array
+    order = [2, 1, 0, 3][: array.shape[2]]
+    return np.ascontiguousarray(array[..., order])
 
 
 def _category_names(dataset: Dataset) -> list[str]:

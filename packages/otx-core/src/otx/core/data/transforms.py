@@ -28,8 +28,8 @@ def _transform_class(name: str) -> type[v2.Transform]:
     return candidate
 
 
-def build_transforms(specs: Sequence[TransformSpec], input_size: tuple[int, int], where: str) -> v2.Compose:
-    """Compose the transforms in ``specs``; ``size`` defaults to ``input_size`` where a transform takes one."""
+def build_transforms(specs: Sequence[TransformSpec], input_size: tuple[int, int], where: str) -> v2.Transform:
+    """Compose the transforms in ``specs`` (none: the identity); ``size`` defaults to ``input_size``."""
     transforms = []
     for i, spec in enumerate(specs):
         kwargs = dict(spec)
@@ -43,4 +43,4 @@ def build_transforms(specs: Sequence[TransformSpec], input_size: tuple[int, int]
             transforms.append(cls(**kwargs))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"Invalid arguments for '{where}[{i}]' ({name}): {exc}") from None
-    return v2.Compose(transforms)
+    return v2.Compose(transforms) if transforms else v2.Identity()

@@ -32,6 +32,8 @@ def load_pretrained(module: nn.Module, source: str) -> None:
     if not isinstance(state, dict):
         raise CheckpointError(f"{source} does not hold a state dict")
     own = module.state_dict()
+    if not own.keys() & state.keys():
+        state = {key.removeprefix("model."): value for key, value in state.items()}  # an OTX checkpoint
     matching = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     if not matching:
         raise CheckpointError(f"No weights in {source} match the model; is it for another architecture?")
