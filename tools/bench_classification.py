@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +56,7 @@ class PeakMemory:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._sample: Callable[[], int] | None = {"psutil": _tree_rss_psutil, "/proc": _tree_rss_proc}.get(
-            self.method
-        )
+        self._sample: Callable[[], int] | None = {"psutil": _tree_rss_psutil, "/proc": _tree_rss_proc}.get(self.method)
 
     def __enter__(self) -> PeakMemory:
         if self._sample is not None:
@@ -113,10 +111,8 @@ def _tree_rss_psutil() -> int:
     me = psutil.Process()
     total = me.memory_info().rss
     for child in me.children(recursive=True):
-        try:
+        with suppress(psutil.Error):
             total += child.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -153,13 +149,11 @@ def _rusage_bytes() -> int:
 
 
 # ------------------------------------------------------------------------------------------- training
-def _timed_engine_class() -> tuple[type[Any], type[Any]]:
-    """An ``Engine`` that adds one timing callback to the trainers it builds, and that callback."""
+def _train_timer_class() -> type[Any]:
+    """A Lightning callback timing the training batches of each epoch."""
     import time as _time
 
     from lightning.pytorch.callbacks import Callback
-
-    from otx.engine import Engine
 
     class TrainTimer(Callback):
         """Per training epoch: images and seconds from epoch start to the last batch; val accuracy."""
@@ -190,25 +184,7 @@ def _timed_engine_class() -> tuple[type[Any], type[Any]]:
             if value is not None:
                 self.val_accuracy.append(float(value))
 
-    class TimedEngine(Engine):  # type: ignore[misc]
-        timer: TrainTimer | None = None
-        quiet = False
-
-        def _trainer(self, config: Any, run: Path, callbacks: list[Any]) -> Any:
-            if self.timer is not None:
-                callbacks = [*callbacks, self.timer]
-            trainer = super()._trainer(config, run, callbacks)
-            if self.quiet and trainer.progress_bar_callback is not None:
-                trainer.progress_bar_callback.disable()
-            return trainer
-
-    return TimedEngine, TrainTimer
-
-
-def _has_trainer_hook() -> bool:
-    from otx.engine import Engine
-
-    return callable(getattr(Engine, "_trainer", None))
+    return TrainTimer
 
 
 def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
@@ -241,25 +217,21 @@ def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
 
 
 def train_once(
-    model: str, data_root: Path, work_dir: Path, seed: int, epochs: int, overrides: dict[str, Any], quiet: bool = True
+    model: str, data_root: Path, work_dir: Path, seed: int, epochs: int, overrides: dict[str, Any]
 ) -> dict[str, Any]:
     """One ``Engine.train`` run; images/s of the training batches and validation accuracies."""
     from otx.engine import Engine
 
-    hook = _has_trainer_hook()
-    engine_cls, timer_cls = _timed_engine_class() if hook else (Engine, None)
-    engine = engine_cls(data_root=data_root, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
-    timer = timer_cls() if timer_cls is not None else None
-    engine.timer = timer
-    engine.quiet = quiet
+    engine = Engine(data_root=data_root, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
+    timer = _train_timer_class()()
     start = time.perf_counter()
-    best = engine.train(max_epochs=epochs)
+    best = engine.train(max_epochs=epochs, callbacks=[timer])
     fit_seconds = time.perf_counter() - start
     run = engine.work_dir.latest("train")
     stored = json.loads((run / "metrics.json").read_text()) if run and (run / "metrics.json").is_file() else {}
     train_images = 0
     result: dict[str, Any] = {"seed": seed, "best_val_accuracy": best.get("val/accuracy")}
-    if timer is not None and timer.epochs:
+    if timer.epochs:
         rates = [images / seconds for images, seconds in timer.epochs]
         train_images = sum(images for images, _ in timer.epochs)
         result |= {
@@ -269,7 +241,7 @@ def train_once(
             "val_accuracy_per_epoch": timer.val_accuracy,
             "final_val_accuracy": timer.val_accuracy[-1] if timer.val_accuracy else None,
         }
-    else:  # no hook: the Engine's own fit time, which includes the validation epochs
+    else:
         result |= {"train_images_per_s": None, "final_val_accuracy": None}
     result["fit_seconds"] = stored.get("train_seconds", fit_seconds)
     if train_images:
@@ -295,8 +267,9 @@ def bench_model(
     from otx.engine import Engine
 
     memory.reset()
-    probe = Engine(data_root=args.data_root, model=model, work_dir=work_root / "probe", seed=args.seeds[0],
-                   overrides=overrides)
+    probe = Engine(
+        data_root=args.data_root, model=model, work_dir=work_root / "probe", seed=args.seeds[0], overrides=overrides
+    )
     data = measure_data_pipeline(probe, args.data_epochs) if args.data_epochs > 0 else None
     data_peak = memory.peak_bytes()
     runs = []
@@ -304,23 +277,24 @@ def bench_model(
     for seed in args.seeds:
         gc.collect()
         memory.reset()
-        run = train_once(
-            model, args.data_root, work_root / f"{model}_seed{seed}", seed, args.epochs, overrides, not args.progress
-        )
+        run = train_once(model, args.data_root, work_root / f"{model}_seed{seed}", seed, args.epochs, overrides)
         run["peak_memory_bytes"] = memory.peak_bytes()
         train_peak = max(train_peak, run["peak_memory_bytes"])
         runs.append(run)
-        _log(f"{model} seed {seed}: final acc {_fmt(run.get('final_val_accuracy'), '.3f')}, "
-             f"best acc {_fmt(run.get('best_val_accuracy'), '.3f')}, "
-             f"train {_fmt(run.get('train_images_per_s'), '.1f')} img/s, peak {run['peak_memory_bytes'] / 2**30:.2f} GiB")
+        _log(
+            f"{model} seed {seed}: final acc {_fmt(run.get('final_val_accuracy'), '.3f')}, "
+            f"best acc {_fmt(run.get('best_val_accuracy'), '.3f')}, "
+            f"train {_fmt(run.get('train_images_per_s'), '.1f')} img/s, peak {run['peak_memory_bytes'] / 2**30:.2f} GiB"
+        )
     return {
         "model": model,
         "data_images_per_s": data["images_per_s"] if data else None,
         "data_pipeline": data,
         "train_images_per_s": _median([r.get("train_images_per_s") for r in runs]),
         "final_val_accuracy": _median([r.get("final_val_accuracy") for r in runs]),
-        "min_final_val_accuracy": min((r["final_val_accuracy"] for r in runs if r.get("final_val_accuracy") is not None),
-                                      default=None),
+        "min_final_val_accuracy": min(
+            (r["final_val_accuracy"] for r in runs if r.get("final_val_accuracy") is not None), default=None
+        ),
         "best_val_accuracy": _median([r.get("best_val_accuracy") for r in runs]),
         "peak_memory_bytes": max(data_peak if memory.method != "getrusage" else 0, train_peak),
         "runs": runs,
@@ -342,8 +316,15 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_met
         f"Classification benchmark: {Path(args.data_root).name}, {args.epochs} epochs, seeds {seeds}, "
         f"torch threads {args.threads} (medians over seeds)"
     )
-    headers = ["model", "data img/s", "train img/s", "val acc (final)", "min val acc (final)", "val acc (best)",
-               "peak mem"]
+    headers = [
+        "model",
+        "data img/s",
+        "train img/s",
+        "val acc (final)",
+        "min val acc (final)",
+        "val acc (best)",
+        "peak mem",
+    ]
     body = [
         [
             row["model"],
@@ -356,17 +337,19 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_met
         ]
         for row in rows
     ]
-    caption = (f"data: train dataloader alone, recipe num_workers, median of {args.data_epochs} epochs; "
-               f"train: training batches only, median epoch; peak mem: {memory_method}, process tree RSS")
+    caption = (
+        f"data: train dataloader alone, recipe num_workers, median of {args.data_epochs} epochs; "
+        f"train: training batches only, median epoch; peak mem: {memory_method}, process tree RSS"
+    )
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:
         widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(headers)]
         print(title)
-        print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+        print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
         for r in body:
-            print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
         print(caption)
         return
     table = Table(title=title, caption=caption)
@@ -391,19 +374,27 @@ def _parse_set(items: Sequence[str]) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data_root", type=Path, default=DEFAULT_DATA_ROOT,
-                        help="dataset folder (default: ../shared/datasets/hymenoptera from the repo root)")
+    parser.add_argument(
+        "--data_root",
+        type=Path,
+        default=DEFAULT_DATA_ROOT,
+        help="dataset folder (default: ../shared/datasets/hymenoptera from the repo root)",
+    )
     parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL], help=f"recipes (default {DEFAULT_MODEL})")
     parser.add_argument("--compare", action="store_true", help=f"also benchmark {COMPARE_MODEL}")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per run (default 10)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, one training run each")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--data_epochs", type=int, default=3, help="epochs of the data-pipeline test (0: skip)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="recipe override for every model, e.g. --set data.batch_size=32 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="recipe override for every model, e.g. --set data.batch_size=32 (repeatable)",
+    )
     parser.add_argument("--work_dir", type=Path, help="keep the runs here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    parser.add_argument("--progress", action="store_true", help="show Lightning's progress bars")
     args = parser.parse_args(argv)
     if args.compare and COMPARE_MODEL not in args.models:
         args.models.append(COMPARE_MODEL)

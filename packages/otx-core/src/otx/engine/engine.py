@@ -9,7 +9,7 @@ import csv
 import logging
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,13 @@ class Engine:
         """An engine for ``model_name`` (see ``otx find``) on ``data_root``."""
         return cls(data_root=data_root, task=task, model=model_name, **kwargs)
 
-    def train(self, max_epochs: int | None = None, resume: bool = False) -> dict[str, float]:
+    def train(
+        self, max_epochs: int | None = None, resume: bool = False, callbacks: Sequence[Callback] = ()
+    ) -> dict[str, float]:
         """Train and return the best checkpoint's validation metrics.
 
-        With ``resume=True`` the latest training run continues from its last checkpoint.
+        With ``resume=True`` the latest training run continues from its last checkpoint. ``callbacks``
+        are extra Lightning callbacks for the training run (timers, early stopping, ...).
         """
         if resume:
             run, config, ckpt_path = self._resume_target()
@@ -134,7 +137,9 @@ class Engine:
             save_last=True,
             enable_version_counter=False,
         )
-        trainer = self._trainer(config, run, [checkpoints, _SaveRunConfig(config)], log_version=_free_log_name(run))
+        trainer = self._trainer(
+            config, run, [checkpoints, _SaveRunConfig(config), *callbacks], log_version=_free_log_name(run)
+        )
         start = time.perf_counter()
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         elapsed = time.perf_counter() - start

@@ -83,11 +83,12 @@ class TinyResNetClassifier(OTXMulticlassClsModel):
         label_smoothing: float = 0.1,
         widths: Sequence[int] = (32, 64, 128, 256),
         depths: Sequence[int] = (1, 1, 1, 1),
+        stem_width: int = 24,
         dropout: float = 0.2,
     ) -> None:
-        self.widths, self.depths, self.dropout = tuple(widths), tuple(depths), dropout
+        self.widths, self.depths, self.stem_width, self.dropout = tuple(widths), tuple(depths), stem_width, dropout
         super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
 
     def create_model(self) -> nn.Module:
         """A TinyResNet with one output per class."""
-        return TinyResNet(self.label_info.num_classes, self.widths, self.depths, dropout=self.dropout)
+        return TinyResNet(self.label_info.num_classes, self.widths, self.depths, self.stem_width, self.dropout)
