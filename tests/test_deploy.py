@@ -115,3 +115,18 @@ def test_optimize_without_calibration_data_names_the_missing_folder(
     shutil.rmtree(data)
     with pytest.raises(DataError, match="calibration needs the training images.*gone"):
         Engine(work_dir=work_dir).optimize()
+
+
+def test_exporting_a_checkpoint_of_an_uninstalled_task_names_its_package(
+    trained: dict[str, Any], tmp_path: Path, otx: Callable[..., Any]
+) -> None:
+    import torch
+
+    best = trained["work_dir"] / ".latest" / "train" / "checkpoints" / "best.ckpt"
+    data = torch.load(best, weights_only=True)
+    data["otx"]["config"]["task"] = "DETECTION"
+    foreign = tmp_path / "detector.ckpt"
+    torch.save(data, foreign)
+    result = otx("export", "--checkpoint", foreign, "--work_dir", tmp_path / "ws")
+    assert result.code == 2
+    assert "otx-detection" in result.error_line

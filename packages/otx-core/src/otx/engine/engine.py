@@ -287,6 +287,7 @@ class Engine:
             best = run / "checkpoints" / "best.ckpt"
             checkpoint = best if best.is_file() else run / "checkpoints" / "last.ckpt"
         resolved = read_checkpoint(Path(checkpoint))
+        find_task(parse_task(resolved.config.task))
         if self.config is not None and resolved.config.task != self.config.task:
             raise CheckpointError(
                 f"{resolved.path} is a {resolved.config.task} checkpoint, but this dataset is {self.config.task}"
