@@ -1,4 +1,4 @@
-"""``Engine``: train, test and predict with one object, on ``lightning.Trainer``.
+"""``Engine``: train, test, predict, export, optimize and benchmark with one object, on ``lightning.Trainer``.
 
 >>> engine = Engine(data_root="datasets/hymenoptera")  # doctest: +SKIP
 >>> engine.train()  # doctest: +SKIP
@@ -53,7 +53,7 @@ class _SaveRunConfig(Callback):
 
 
 class Engine:
-    """Train, test and predict a model on a dataset; each call writes a run folder under ``work_dir``.
+    """Train, test, predict, export, optimize and benchmark; each call writes a run folder under ``work_dir``.
 
     Args:
         data_root: dataset folder. Its format, the task, model and recipe are chosen automatically.
