@@ -179,7 +179,7 @@ class Engine:
         trainer = self._trainer(config, run, [])
         batches = trainer.predict(model, datamodule=datamodule) or []
         preds = [b for b in batches if isinstance(b, OTXBatchPredEntity)]
-        _write_predictions(preds, model.label_info.label_names, run / "predictions.csv")
+        _write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
         print_summary(
             f"{config.model.name}: predictions",
             {},
@@ -381,14 +381,11 @@ def _scalars(metrics: Mapping[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in sorted(metrics.items())}
 
 
-def _write_predictions(preds: list[OTXBatchPredEntity], label_names: tuple[str, ...], path: Path) -> None:
+def _write_predictions(rows: list[dict[str, str]], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["path", "label", "score"])
-        for batch in preds:
-            best_scores, best_labels = batch.scores.max(dim=1)
-            for info, label, score in zip(batch.imgs_info, best_labels.tolist(), best_scores.tolist(), strict=True):
-                writer.writerow([info.path or info.index, label_names[label], f"{score:.4f}"])
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else ["path"])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _quiet_lightning() -> None:

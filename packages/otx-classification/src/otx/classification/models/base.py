@@ -61,6 +61,14 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
         scores = logits.softmax(dim=1)
         return MulticlassClsBatchPredEntity(imgs_info=batch.imgs_info, scores=scores, labels=scores.argmax(dim=1))
 
+    def prediction_rows(self, preds: MulticlassClsBatchPredEntity) -> list[dict[str, str]]:
+        """Path, predicted label and its probability for each image."""
+        best = preds.scores.gather(1, preds.labels[:, None])[:, 0].tolist()
+        return [
+            {"path": info.path or str(info.index), "label": self.label_info.label_names[label], "score": f"{score:.4f}"}
+            for info, label, score in zip(preds.imgs_info, preds.labels.tolist(), best, strict=True)
+        ]
+
     def metric_inputs(
         self, preds: MulticlassClsBatchPredEntity, batch: MulticlassClsBatchDataEntity
     ) -> tuple[Tensor, Tensor]:

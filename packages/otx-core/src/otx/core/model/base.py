@@ -68,6 +68,10 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
     def metric_inputs(self, preds: PredT, batch: BatchT) -> tuple[Tensor, Tensor]:
         """``(predictions, targets)`` as the metric collection's ``update`` takes them."""
 
+    @abstractmethod
+    def prediction_rows(self, preds: PredT) -> list[dict[str, str]]:
+        """One table row per image of a prediction batch (``predictions.csv``), starting with ``path``."""
+
     def customize_inputs(self, batch: BatchT) -> dict[str, Any]:
         """Keyword arguments for ``self.model`` from our batch; override for foreign modules."""
         return {"x": batch.images}
