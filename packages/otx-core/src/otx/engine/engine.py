@@ -156,10 +156,7 @@ class Engine:
 
     def test(self, checkpoint: str | Path | None = None) -> dict[str, float]:
         """Evaluate a checkpoint (default: the latest training run's best) on the test subset."""
-        resolved = self._resolve_checkpoint(checkpoint)
-        config = self._config_for(resolved)
-        datamodule = self._build_datamodule(config)
-        model = self._build_model(config, resolved)
+        config, resolved, datamodule, model = self._evaluation_setup(checkpoint)
         run = self.work_dir.new_run("test")
         trainer = self._trainer(config, run, [])
         metrics = _scalars(trainer.test(model, datamodule=datamodule, verbose=False)[0])
@@ -171,10 +168,7 @@ class Engine:
 
     def predict(self, checkpoint: str | Path | None = None) -> list[OTXBatchPredEntity]:
         """Predict on the test subset; writes ``predictions.csv`` (path, label, score) to the run folder."""
-        resolved = self._resolve_checkpoint(checkpoint)
-        config = self._config_for(resolved)
-        datamodule = self._build_datamodule(config)
-        model = self._build_model(config, resolved)
+        config, _, datamodule, model = self._evaluation_setup(checkpoint)
         run = self.work_dir.new_run("predict")
         trainer = self._trainer(config, run, [])
         batches = trainer.predict(model, datamodule=datamodule) or []
@@ -293,6 +287,14 @@ class Engine:
                 f"{resolved.path} is a {resolved.config.task} checkpoint, but this dataset is {self.config.task}"
             )
         return resolved
+
+    def _evaluation_setup(
+        self, checkpoint: str | Path | None
+    ) -> tuple[RunConfig, ResolvedCheckpoint, OTXDataModule, OTXModel[Any, Any]]:
+        """Checkpoint, its config, the data and the model with its weights, for test and predict."""
+        resolved = self._resolve_checkpoint(checkpoint)
+        config = self._config_for(resolved)
+        return config, resolved, self._build_datamodule(config), self._build_model(config, resolved)
 
     def _config_for(self, resolved: ResolvedCheckpoint) -> RunConfig:
         config = resolved.config
