@@ -58,3 +58,24 @@ def test_one_epoch_at_a_small_input_size(tmp_path: Path) -> None:
         entity = datamodule.dataset("train")[position]
         assert entity.image.shape == (3, 32, 32)
         assert datamodule.label_info.label_names[entity.label] == "ants"
+
+
+def test_model_api_agrees_with_otx_on_the_real_validation_photos(tmp_path: Path) -> None:
+    """Photos of many sizes are resized by OTX (torch) and by Model API (OpenCV) alike."""
+    import numpy as np
+    from model_api.models import Model
+    from PIL import Image
+
+    overrides = {"data.input_size": [64, 64], "data.batch_size": 32, "data.num_workers": 0}
+    Engine(data_root=HYMENOPTERA, work_dir=tmp_path, overrides=overrides).train(max_epochs=1)
+    engine = Engine(work_dir=tmp_path)
+    xml = engine.export(formats=("openvino",))["OpenVINO IR FP32"]
+    wrapper = Model.create_model(str(xml), preload=True)
+    agree = total = 0
+    for batch in engine.predict(checkpoint=xml):
+        for info, label in zip(batch.imgs_info, batch.labels.tolist(), strict=True):
+            bgr = np.asarray(Image.open(info.path).convert("RGB"))[..., ::-1].copy()
+            agree += int(wrapper(bgr).top_labels[0].id == label)
+            total += 1
+    assert total == 153
+    assert agree == total
