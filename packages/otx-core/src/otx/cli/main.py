@@ -129,10 +129,10 @@ def export(
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Export a checkpoint to OpenVINO IR (FP32, FP16) and ONNX in a new run folder."""
+    from otx.engine.deploy import EXPORT_FORMATS
     from otx.engine.engine import Engine
 
-    engine = Engine(work_dir=work_dir)
-    engine.export(checkpoint=checkpoint, formats=tuple(format) if format else ("openvino", "onnx"))
+    Engine(work_dir=work_dir).export(checkpoint=checkpoint, formats=tuple(format or EXPORT_FORMATS))
 
 
 @app.command
@@ -158,9 +158,10 @@ def benchmark(
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
+    from otx.engine.deploy import BENCHMARK_BATCH_SIZES
     from otx.engine.engine import Engine
 
-    sizes = tuple(batch_size) if batch_size else (1, 8)
+    sizes = tuple(batch_size or BENCHMARK_BATCH_SIZES)
     Engine(work_dir=work_dir).benchmark(checkpoint=checkpoint, batch_sizes=sizes, iterations=iterations)
 
 

@@ -8,11 +8,12 @@ import torch
 from otx.core.config.recipe import RunConfig
 from otx.core.export.benchmark import Latency, count_flops, measure_latency
 from otx.core.export.deployed import OpenVINOModule
-from otx.core.export.ir import export_ir, export_onnx
+from otx.core.export.ir import export_onnx, save_ir, to_openvino
 
-__all__ = ["EXPORT_FORMATS", "benchmark_rows", "export_files", "model_size"]
+__all__ = ["BENCHMARK_BATCH_SIZES", "EXPORT_FORMATS", "benchmark_rows", "export_files", "model_size"]
 
 EXPORT_FORMATS = ("openvino", "onnx")
+BENCHMARK_BATCH_SIZES = (1, 8)
 IR_FP32, IR_FP16, ONNX_FILE, IR_INT8 = "model.xml", "model_fp16.xml", "model.onnx", "model_int8.xml"
 
 
@@ -20,8 +21,9 @@ def export_files(model: Any, config: RunConfig, run: Path, formats: tuple[str, .
     """Write the IR (FP32 and FP16) and/or ONNX of an eval-mode model into ``run``."""
     written: dict[str, Path] = {}
     if "openvino" in formats:
-        written["OpenVINO IR FP32"] = export_ir(model, config, run / IR_FP32, fp16=False)
-        written["OpenVINO IR FP16"] = export_ir(model, config, run / IR_FP16, fp16=True)
+        ov_model = to_openvino(model, config)
+        written["OpenVINO IR FP32"] = save_ir(ov_model, run / IR_FP32, fp16=False)
+        written["OpenVINO IR FP16"] = save_ir(ov_model, run / IR_FP16, fp16=True)
     if "onnx" in formats:
         written["ONNX"] = export_onnx(model, config, run / ONNX_FILE)
     return written
@@ -52,6 +54,7 @@ def benchmark_rows(
 
 def model_size(model: Any, input_size: tuple[int, int]) -> dict[str, float]:
     """Parameter count and GFLOPs of one image."""
-    params = sum(p.numel() for p in model.model.parameters())
-    flops = count_flops(model.model, torch.zeros(1, 3, *input_size))
+    module = model.export_module()
+    params = sum(p.numel() for p in module.parameters())
+    flops = count_flops(module, torch.zeros(1, 3, *input_size))
     return {"parameters": float(params), "gflops": flops / 1e9}

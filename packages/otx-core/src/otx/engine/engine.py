@@ -32,7 +32,15 @@ from otx.core.plugin import find_task, import_object
 from otx.core.types.label import LabelInfo
 from otx.engine.autoconfig import auto_configure, format_for_task, parse_task
 from otx.engine.checkpoint import METADATA_KEY, AtomicCheckpointIO, ResolvedCheckpoint, read_checkpoint
-from otx.engine.deploy import EXPORT_FORMATS, IR_FP32, IR_INT8, benchmark_rows, export_files, model_size
+from otx.engine.deploy import (
+    BENCHMARK_BATCH_SIZES,
+    EXPORT_FORMATS,
+    IR_FP32,
+    IR_INT8,
+    benchmark_rows,
+    export_files,
+    model_size,
+)
 from otx.engine.report import print_benchmark, print_choices, print_summary, write_metrics
 from otx.engine.workdir import WorkDir
 
@@ -221,7 +229,10 @@ class Engine:
         return metrics
 
     def benchmark(
-        self, checkpoint: str | Path | None = None, batch_sizes: tuple[int, ...] = (1, 8), iterations: int = 30
+        self,
+        checkpoint: str | Path | None = None,
+        batch_sizes: tuple[int, ...] = BENCHMARK_BATCH_SIZES,
+        iterations: int = 30,
     ) -> list[dict[str, Any]]:
         """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
         resolved = self._resolve_checkpoint(checkpoint)

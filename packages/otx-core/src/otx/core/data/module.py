@@ -1,5 +1,6 @@
 """The Lightning data module: import once, split, check images, serve dataloaders."""
 
+import itertools
 import logging
 import os
 from collections.abc import Sequence
@@ -67,6 +68,7 @@ class OTXDataModule(LightningDataModule):
     def _samples_by_subset(self, dataset: Dataset, names: Sequence[str]) -> dict[str, list[Sample]]:
         label_map = [self._index_of(name) for name in names]
         subsets: dict[str, list[Sample]] = {}
+        indices = itertools.count()
         for item in dataset:
             target = self.adapter.target_from_item(item, label_map)
             if target is None:
@@ -76,9 +78,8 @@ class OTXDataModule(LightningDataModule):
                 raise DataError(f"Item '{item.id}' in {self.data_root} has no image")
             path = getattr(media, "path", None) or None
             subset = subsets.setdefault(canonical_subset(item.subset or "default"), [])
-            index = sum(len(s) for s in subsets.values())
             array = None if path else _bgr_to_rgb(media.data)
-            subset.append(Sample(index=index, path=path, array=array, target=target))
+            subset.append(Sample(index=next(indices), path=path, array=array, target=target))
         return subsets
 
     def _index_of(self, name: str) -> int:

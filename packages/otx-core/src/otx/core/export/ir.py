@@ -19,7 +19,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.errors import CheckpointError
 
-__all__ = ["export_ir", "export_onnx", "ir_config", "model_api_info", "read_ir"]
+__all__ = ["export_onnx", "ir_config", "model_api_info", "read_ir", "save_ir", "to_openvino"]
 
 INPUT_NAME = "image"
 
@@ -45,8 +45,8 @@ def _example(config: RunConfig) -> Tensor:
     return torch.zeros(1, 3, height, width)
 
 
-def export_ir(model: Any, config: RunConfig, path: Path, fp16: bool) -> Path:
-    """Convert ``model`` (an eval-mode ``OTXModel``) to ``path`` (.xml + .bin) with its metadata."""
+def to_openvino(model: Any, config: RunConfig) -> ov.Model:
+    """Convert ``model`` (an eval-mode ``OTXModel``) to an OpenVINO model carrying its metadata."""
     graph = model.export_module().eval()
     height, width = config.data.input_size
     with torch.no_grad():
@@ -57,6 +57,11 @@ def export_ir(model: Any, config: RunConfig, path: Path, fp16: bool) -> Path:
     for key, value in model_api_info(config, model.export_metadata()).items():
         ov_model.set_rt_info(value, ["model_info", key])
     ov_model.set_rt_info(json.dumps(unstructure(config)), ["otx", "config"])
+    return ov_model
+
+
+def save_ir(ov_model: ov.Model, path: Path, fp16: bool) -> Path:
+    """Write ``path`` (.xml + .bin), with FP16 weights if asked; ``ov_model`` itself is left as it is."""
     path.parent.mkdir(parents=True, exist_ok=True)
     ov.save_model(ov_model, str(path), compress_to_fp16=fp16)
     return path

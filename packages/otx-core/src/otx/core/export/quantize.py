@@ -1,5 +1,6 @@
 """NNCF post-training INT8 quantization of an exported IR, calibrated on training images."""
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,10 @@ __all__ = ["quantize_ir"]
 
 
 def quantize_ir(ov_model: ov.Model, calibration: Iterable[OTXBatchDataEntity], subset_size: int, path: Path) -> Path:
-    """Quantize ``ov_model`` with up to ``subset_size`` calibration images and save it to ``path``."""
+    """Quantize ``ov_model`` with the first ``subset_size`` calibration batches and save it to ``path``."""
     import nncf
 
-    batches = list(calibration)
+    batches = list(itertools.islice(calibration, max(1, subset_size)))
     if not batches:
         raise DataError("No calibration images: the training subset is empty")
 
@@ -27,7 +28,7 @@ def quantize_ir(ov_model: ov.Model, calibration: Iterable[OTXBatchDataEntity], s
     quantized = nncf.quantize(
         ov_model,
         nncf.Dataset(batches, to_input),
-        subset_size=max(1, subset_size),
+        subset_size=len(batches),
         preset=nncf.QuantizationPreset.MIXED,
         fast_bias_correction=False,  # full bias correction: on small CPU models it kept INT8 within ~1.3 points
     )
