@@ -4,7 +4,7 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``lint``: ruff lint and format check
 - ``types``: mypy (strict on otx-core)
 - ``tests``: every package's unit tests and the cross-package tests
-- ``tests_core`` / ``tests_classification``: one package's unit tests
+- ``tests_core`` / ``tests_classification`` / ``tests_detection`` / ``tests_segmentation``: one package's unit tests
 - ``tests_cross``: cross-package and end-to-end tests in ``tests/``
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
@@ -15,7 +15,12 @@ import nox
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "types", "tests"]
 
-PACKAGES = {"core": "packages/otx-core", "classification": "packages/otx-classification"}
+PACKAGES = {
+    "core": "packages/otx-core",
+    "classification": "packages/otx-classification",
+    "detection": "packages/otx-detection",
+    "segmentation": "packages/otx-segmentation",
+}
 
 
 @nox.session
@@ -42,6 +47,16 @@ def tests_core(session: nox.Session) -> None:
 @nox.session
 def tests_classification(session: nox.Session) -> None:
     session.run("pytest", f"{PACKAGES['classification']}/tests", *session.posargs)
+
+
+@nox.session
+def tests_detection(session: nox.Session) -> None:
+    session.run("pytest", f"{PACKAGES['detection']}/tests", *session.posargs)
+
+
+@nox.session
+def tests_segmentation(session: nox.Session) -> None:
+    session.run("pytest", f"{PACKAGES['segmentation']}/tests", *session.posargs)
 
 
 @nox.session

@@ -151,9 +151,9 @@ BAD_INPUTS: dict[str, tuple[Builder, list[str]]] = {
         lambda tmp, data, make: ["train", "--data_root", data, "--task", "DETECTOIN"],
         ["DETECTOIN", "DETECTION"],
     ),
-    "task without its package": (
+    "task that does not read the format": (
         lambda tmp, data, make: ["train", "--data_root", data, "--task", "DETECTION"],
-        ["otx-detection"],
+        ["image_folders", "DETECTION"],
     ),
     "one class": (
         lambda tmp, data, make: ["train", "--data_root", make(tmp / "one", per_class=4, classes=("circle",))],

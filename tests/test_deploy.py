@@ -118,10 +118,11 @@ def test_optimize_without_calibration_data_names_the_missing_folder(
 
 
 def test_exporting_a_checkpoint_of_an_uninstalled_task_names_its_package(
-    trained: dict[str, Any], tmp_path: Path, otx: Callable[..., Any]
+    trained: dict[str, Any], tmp_path: Path, otx: Callable[..., Any], hide_task_packages: Callable[..., None]
 ) -> None:
     import torch
 
+    hide_task_packages("otx-detection")
     best = trained["work_dir"] / ".latest" / "train" / "checkpoints" / "best.ckpt"
     data = torch.load(best, weights_only=True)
     data["otx"]["config"]["task"] = "DETECTION"

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -64,7 +65,8 @@ def test_find_with_an_unknown_task_is_a_one_line_error(capsys: pytest.CaptureFix
     assert len(err.splitlines()) == 1
 
 
-def test_find_for_an_uninstalled_task_names_its_package() -> None:
+def test_find_for_an_uninstalled_task_names_its_package(hide_task_packages: Callable[..., None]) -> None:
+    hide_task_packages("otx-detection")
     with pytest.raises(ConfigError, match="otx-detection"):
         print_models("DETECTION")
 

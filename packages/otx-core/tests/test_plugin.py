@@ -1,6 +1,6 @@
 """Task plugin discovery through the ``otx.tasks`` entry points."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -29,7 +29,8 @@ def test_installed_plugins_find_classification() -> None:
     assert OTXTaskType.MULTI_CLASS_CLS in all_specs()
 
 
-def test_missing_task_names_the_package_to_install() -> None:
+def test_missing_task_names_the_package_to_install(hide_task_packages: Callable[..., None]) -> None:
+    hide_task_packages("otx-detection", "otx-segmentation")
     with pytest.raises(TaskNotInstalledError) as info:
         find_task(OTXTaskType.DETECTION)
     assert "otx-detection" in str(info.value)

@@ -113,12 +113,16 @@ def test(
 
 @app.command
 def predict(
-    *, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")
+    *,
+    checkpoint: Checkpoint = None,
+    data_root: DataRoot = None,
+    save_images: Annotated[bool, Parameter(help="Also write each image with its prediction drawn on it.")] = False,
+    work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
-    """Predict on the test subset and write predictions.csv to a new run folder."""
+    """Predict on the test subset and write predictions.csv (and with --save_images, drawn images) to a run folder."""
     from otx.engine.engine import Engine
 
-    Engine(data_root=data_root, work_dir=work_dir).predict(checkpoint=checkpoint)
+    Engine(data_root=data_root, work_dir=work_dir).predict(checkpoint=checkpoint, save_images=save_images)
 
 
 @app.command

@@ -48,6 +48,11 @@ class TaskSpec:
     """Dataset formats that imply this task when auto-configuring, most specific first."""
     default_for_formats: tuple[str, ...] = ()
     """Formats for which this task is the one chosen when several tasks accept them."""
+    dataset_formats: tuple[str, ...] = ()
+    """Dotted ``module:attr`` of :class:`~otx.core.data.custom_format.DatasetFormat` readers this package adds.
+
+    A reader whose name equals a Datumaro format replaces Datumaro's importer for that format.
+    """
 
     def recipe_paths(self) -> dict[str, Path]:
         """Model name -> recipe YAML, from the package's resources."""

@@ -41,6 +41,7 @@ from otx.engine.deploy import (
     export_files,
     model_size,
 )
+from otx.engine.drawing import save_drawn_predictions
 from otx.engine.report import print_benchmark, print_choices, print_summary, write_metrics
 from otx.engine.workdir import WorkDir
 
@@ -174,19 +175,22 @@ class Engine:
         )
         return metrics
 
-    def predict(self, checkpoint: str | Path | None = None) -> list[OTXBatchPredEntity]:
-        """Predict on the test subset; writes ``predictions.csv`` (path, label, score) to the run folder."""
+    def predict(self, checkpoint: str | Path | None = None, save_images: bool = False) -> list[OTXBatchPredEntity]:
+        """Predict on the test subset; writes ``predictions.csv`` to the run folder.
+
+        With ``save_images=True`` each image is also written to ``images/`` with its prediction drawn on it.
+        """
         config, _, datamodule, model = self._evaluation_setup(checkpoint)
         run = self.work_dir.new_run("predict")
         trainer = self._trainer(config, run, [])
         batches = trainer.predict(model, datamodule=datamodule) or []
         preds = [b for b in batches if isinstance(b, OTXBatchPredEntity)]
         _write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
-        print_summary(
-            f"{config.model.name}: predictions",
-            {},
-            {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")},
-        )
+        facts = {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")}
+        if save_images:
+            drawn = save_drawn_predictions(model, preds, run / "images")
+            facts["drawn"] = f"{drawn} image(s) in {run / 'images'}"
+        print_summary(f"{config.model.name}: predictions", {}, facts)
         return preds
 
     def export(

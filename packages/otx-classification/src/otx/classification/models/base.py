@@ -12,6 +12,7 @@ from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.base import OTXModel
 from otx.core.types.label import LabelInfo
+from otx.core.visualize import draw_caption, label_colors
 
 __all__ = ["OTXMulticlassClsModel"]
 
@@ -68,6 +69,12 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
             {"path": info.path or str(info.index), "label": self.label_info.label_names[label], "score": f"{score:.4f}"}
             for info, label, score in zip(preds.imgs_info, preds.labels.tolist(), best, strict=True)
         ]
+
+    def draw_prediction(self, image: Tensor, preds: MulticlassClsBatchPredEntity, index: int) -> Tensor:
+        """The image framed and captioned with its predicted label and probability."""
+        label = int(preds.labels[index])
+        caption = f"{self.label_info.label_names[label]} {float(preds.scores[index, label]):.2f}"
+        return draw_caption(image, caption, label_colors(self.label_info.num_classes)[label])
 
     def metric_inputs(
         self, preds: MulticlassClsBatchPredEntity, batch: MulticlassClsBatchDataEntity

@@ -38,6 +38,10 @@ class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
     def labels_of(self, target: Any) -> list[int]:
         """The label indices a target contains (for class counts and stratified splits)."""
 
+    def import_warnings(self) -> list[str]:
+        """What :meth:`target_from_item` fixed or dropped so far (counted), for the data module to log once."""
+        return []
+
     def collate(self, entities: Sequence[EntityT]) -> BatchT:
         """Batch samples with the task's batch entity."""
         return self.batch_type.collate(entities)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from datumaro.components.dataset import Dataset
 
+from otx.core.data.custom_format import installed_formats
 from otx.core.data.image_folders import (
     FLAT_FOLDERS,
     SUBSET_FOLDERS,
@@ -35,13 +36,14 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
 
 
 def candidate_formats(root: Path) -> list[str]:
-    """Every format ``root`` matches: class folders first, then what Datumaro detects."""
+    """Every format ``root`` matches: class folders first, then task packages' readers, then Datumaro's."""
     folders = detect_image_folders(root)
     if folders is not None:
         return [folders]
     from datumaro.components.environment import Environment
 
-    return list(Environment().detect_dataset(str(root)))
+    own = [name for name, reader in installed_formats().items() if reader.detect(root)]
+    return [*own, *(name for name in Environment().detect_dataset(str(root)) if name not in own)]
 
 
 def import_dataset(root: Path, data_format: str) -> Dataset:
@@ -49,8 +51,13 @@ def import_dataset(root: Path, data_format: str) -> Dataset:
     root = check_data_root(root)
     if data_format in (FLAT_FOLDERS, SUBSET_FOLDERS):
         return import_image_folders(root, data_format)
+    reader = installed_formats().get(data_format)
     try:
-        return Dataset.import_from(str(root), data_format)
+        dataset = reader.load(root) if reader is not None else Dataset.import_from(str(root), data_format)
+        len(dataset)  # Datumaro reads lazily: parse every annotation here, where errors name the folder
+        return dataset
+    except DataError:
+        raise
     except Exception as exc:  # Datumaro raises many unrelated types for malformed data
         raise DataError(f"Cannot import {root} as '{data_format}': {exc}".replace("\n", " ")) from None
 

@@ -80,6 +80,8 @@ class OTXDataModule(LightningDataModule):
             subset = subsets.setdefault(canonical_subset(item.subset or "default"), [])
             array = None if path else _bgr_to_rgb(media.data)
             subset.append(Sample(index=next(indices), path=path, array=array, target=target))
+        for warning in self.adapter.import_warnings():
+            log.warning("%s: %s", self.data_root, warning)
         return subsets
 
     def _index_of(self, name: str) -> int:

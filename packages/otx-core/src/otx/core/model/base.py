@@ -65,12 +65,30 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         """Build the task's metrics (a fresh instance each call)."""
 
     @abstractmethod
-    def metric_inputs(self, preds: PredT, batch: BatchT) -> tuple[Tensor, Tensor]:
+    def metric_inputs(self, preds: PredT, batch: BatchT) -> tuple[Any, Any]:
         """``(predictions, targets)`` as the metric collection's ``update`` takes them."""
+
+    def metric_values(self, metric: MetricCollection) -> dict[str, Tensor]:
+        """Scalar results of ``metric``: vectors become one entry per label (``name_<label>``)."""
+        values: dict[str, Tensor] = {}
+        for name, value in metric.compute().items():
+            if value.ndim == 0:
+                values[name] = value
+            else:
+                for label, per_class in zip(self.label_info.label_names, value, strict=True):
+                    values[f"{name}_{label}"] = per_class
+        return values
 
     @abstractmethod
     def prediction_rows(self, preds: PredT) -> list[dict[str, str]]:
         """One table row per image of a prediction batch (``predictions.csv``), starting with ``path``."""
+
+    def draw_prediction(self, image: Tensor, preds: PredT, index: int) -> Tensor | None:
+        """``image`` (``uint8 (3, H, W)``, as read from disk) with prediction ``index`` drawn on it.
+
+        ``None`` where the task has nothing to draw; ``otx predict --save_images`` uses this.
+        """
+        return None
 
     def customize_inputs(self, batch: BatchT) -> dict[str, Any]:
         """Keyword arguments for ``self.model`` from our batch; override for foreign modules."""
@@ -147,12 +165,8 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         self._log_metrics(self.test_metric, "test")
 
     def _log_metrics(self, metric: MetricCollection, prefix: str) -> None:
-        for name, value in metric.compute().items():
-            if value.ndim == 0:
-                self.log(f"{prefix}/{name}", value, prog_bar=name == self.monitor.split("/")[-1])
-            else:
-                for label, per_class in zip(self.label_info.label_names, value, strict=True):
-                    self.log(f"{prefix}/{name}_{label}", per_class)
+        for name, value in self.metric_values(metric).items():
+            self.log(f"{prefix}/{name}", value, prog_bar=name == self.monitor.split("/")[-1])
         metric.reset()
 
     def configure_optimizers(self) -> OptimizerLRSchedulerConfig:

@@ -1,0 +1,35 @@
+"""Dataset readers that task packages add next to Datumaro's, e.g. to fix an importer that loses data."""
+
+import functools
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from attrs import frozen
+from datumaro.components.dataset import Dataset
+
+from otx.core.plugin import all_specs, import_object
+
+__all__ = ["DatasetFormat", "installed_formats"]
+
+
+@frozen(kw_only=True)
+class DatasetFormat:
+    """A named format: how to recognise a folder of it, and how to read it into a Datumaro dataset."""
+
+    name: str
+    detect: Callable[[Path], bool]
+    load: Callable[[Path], Dataset]
+
+
+@functools.cache
+def installed_formats() -> Mapping[str, DatasetFormat]:
+    """Every reader the installed task packages declare, by format name."""
+    found: dict[str, DatasetFormat] = {}
+    for spec in all_specs().values():
+        for dotted in spec.dataset_formats:
+            reader = import_object(dotted)
+            if not isinstance(reader, DatasetFormat):
+                msg = f"{dotted} (declared by task {spec.task.value}) is not a DatasetFormat"
+                raise TypeError(msg)
+            found[reader.name] = reader
+    return found

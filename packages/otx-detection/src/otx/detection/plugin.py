@@ -1,0 +1,32 @@
+"""The detection task plugin (entry point ``otx.tasks:detection``). Imports nothing heavy."""
+
+from otx.core.plugin import TaskPlugin, TaskSpec
+from otx.core.types.task import OTXTaskType
+
+__all__ = ["PLUGIN"]
+
+_FORMATS = ("coco_instances", "coco", "voc_detection", "voc", "yolo", "datumaro")
+_READERS = ("otx.detection.voc:VOC_DETECTION",)
+
+PLUGIN = TaskPlugin(
+    distribution="otx-detection",
+    tasks=(
+        TaskSpec(
+            task=OTXTaskType.DETECTION,
+            recipe_package="otx.detection.recipes.detection",
+            default_model="tiny_det",
+            dataset_adapter="otx.detection.data:DetectionAdapter",
+            formats=_FORMATS,
+            default_for_formats=("coco_instances", "coco", "voc_detection", "voc", "yolo"),
+            dataset_formats=_READERS,
+        ),
+        TaskSpec(
+            task=OTXTaskType.INSTANCE_SEGMENTATION,
+            recipe_package="otx.detection.recipes.instance_segmentation",
+            default_model="maskrcnn_mobilenetv3",
+            dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
+            formats=("coco_instances", "coco", "datumaro"),
+            dataset_formats=_READERS,
+        ),
+    ),
+)

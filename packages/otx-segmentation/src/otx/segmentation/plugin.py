@@ -1,0 +1,36 @@
+"""The semantic segmentation task plugin (entry point ``otx.tasks:segmentation``). Imports nothing heavy."""
+
+from otx.core.plugin import TaskPlugin, TaskSpec
+from otx.core.types.task import OTXTaskType
+
+__all__ = ["PLUGIN"]
+
+PLUGIN = TaskPlugin(
+    distribution="otx-segmentation",
+    tasks=(
+        TaskSpec(
+            task=OTXTaskType.SEMANTIC_SEGMENTATION,
+            recipe_package="otx.segmentation.recipes",
+            default_model="TODO",
+            dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
+            formats=(
+                "common_semantic_segmentation_with_subset_dirs",
+                "common_semantic_segmentation",
+                "cityscapes",
+                "voc_segmentation",
+                "camvid",
+                "ade20k2017",
+                "ade20k2020",
+            ),
+            default_for_formats=(
+                "common_semantic_segmentation_with_subset_dirs",
+                "common_semantic_segmentation",
+                "cityscapes",
+                "voc_segmentation",
+                "camvid",
+                "ade20k2017",
+                "ade20k2020",
+            ),
+        ),
+    ),
+)
