@@ -11,7 +11,7 @@ PLUGIN = TaskPlugin(
         TaskSpec(
             task=OTXTaskType.SEMANTIC_SEGMENTATION,
             recipe_package="otx.segmentation.recipes",
-            default_model="TODO",
+            default_model="tiny_seg",
             dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
             formats=(
                 "common_semantic_segmentation_with_subset_dirs",
@@ -31,6 +31,7 @@ PLUGIN = TaskPlugin(
                 "ade20k2017",
                 "ade20k2020",
             ),
+            dataset_formats=("otx.segmentation.cityscapes:CITYSCAPES",),
         ),
     ),
 )

@@ -1,0 +1,143 @@
+"""``OTXSegmentationModel``: the task half of every semantic segmentation model (loss, predictions, metrics).
+
+A model's module maps images ``(B, 3, H, W)`` to class logits ``(B, C, h, w)`` at any resolution;
+this class resizes them to the input size, trains with cross-entropy that skips ignored pixels and
+predicts the arg-max class per pixel. The exported graph ends in per-pixel class probabilities
+``(B, C, H, W)``, which OpenVINO Model API's ``SegmentationModel`` reads.
+"""
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import Tensor, nn
+from torchmetrics import MetricCollection
+
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.model.base import OTXModel
+from otx.core.types.label import LabelInfo
+from otx.core.visualize import label_colors, overlay_masks
+from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
+from otx.segmentation.metrics import segmentation_metrics
+
+__all__ = ["OTXSegmentationModel", "SoftPrediction"]
+
+BACKGROUND_NAMES = frozenset({"background", "_background_", "void", "unlabeled", "unlabelled"})
+"""Label names (lower case) that ``otx predict --save_images`` leaves undrawn."""
+
+
+class SoftPrediction(nn.Module):
+    """The deployment graph: normalized images -> class probabilities at the input size.
+
+    It runs the model's own ``customize_inputs`` / module / ``customize_outputs``, so foreign modules
+    export without a hook of their own.
+    """
+
+    def __init__(self, model: "OTXSegmentationModel") -> None:
+        super().__init__()
+        self.otx_model = model
+
+    def forward(self, images: Tensor) -> Tensor:
+        """Per-pixel class probabilities ``(B, C, H, W)``."""
+        batch = SegBatchDataEntity(images=images, imgs_info=[], masks=images.new_zeros(0, dtype=torch.long))
+        model = self.otx_model
+        preds = model.customize_outputs(model.model(**model.customize_inputs(batch)), batch)
+        if not isinstance(preds, SegBatchPredEntity) or preds.probabilities is None:
+            msg = f"{type(model).__name__} must return probabilities in eval mode to be exported"
+            raise TypeError(msg)
+        return preds.probabilities
+
+
+class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
+    """A semantic segmentation model. Subclasses write :meth:`create_model`; foreign modules also adapt I/O."""
+
+    monitor = "val/mIoU"
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+        label_smoothing: float = 0.0,
+    ) -> None:
+        self.label_smoothing = label_smoothing
+        super().__init__(label_info, optimizer, scheduler, pretrained)
+
+    def create_metric(self) -> MetricCollection:
+        """mIoU, Dice, pixel accuracy and per-class IoU."""
+        return segmentation_metrics(self.label_info.num_classes)
+
+    def metric_inputs(self, preds: SegBatchPredEntity, batch: SegBatchDataEntity) -> tuple[Tensor, Tensor]:
+        """Predicted and true label maps."""
+        return preds.labels, batch.masks
+
+    def customize_outputs(self, outputs: Any, batch: SegBatchDataEntity) -> OTXBatchLossEntity | SegBatchPredEntity:
+        """Cross-entropy over labelled pixels in training; arg-max classes and their probability otherwise.
+
+        ``outputs`` are logits ``(B, C, h, w)`` at any resolution; they are resized (bilinear) to the input's.
+        """
+        logits: Tensor = outputs
+        size = batch.images.shape[-2:]
+        if logits.shape[-2:] != size:
+            logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
+        if self.training:
+            if not bool((batch.masks != IGNORE_INDEX).any()):  # nothing labelled in this batch: no gradient signal
+                return OTXBatchLossEntity({"cross_entropy": logits.sum() * 0.0})
+            loss = F.cross_entropy(logits, batch.masks, ignore_index=IGNORE_INDEX, label_smoothing=self.label_smoothing)
+            return OTXBatchLossEntity({"cross_entropy": loss})
+        return self._predictions(logits.softmax(dim=1), batch)
+
+    def predictions_from_export(self, outputs: Any, batch: SegBatchDataEntity) -> SegBatchPredEntity:
+        """The exported graph already gives probabilities."""
+        return self._predictions(outputs, batch)
+
+    @staticmethod
+    def _predictions(probabilities: Tensor, batch: SegBatchDataEntity) -> SegBatchPredEntity:
+        scores, labels = probabilities.max(dim=1)
+        return SegBatchPredEntity(imgs_info=batch.imgs_info, scores=scores, labels=labels, probabilities=probabilities)
+
+    def predict_step(self, batch: SegBatchDataEntity, batch_idx: int) -> SegBatchPredEntity:
+        """Predictions without the full probability maps, which ``otx predict`` would otherwise keep for every image."""
+        preds = self.predict_batch(batch)
+        preds.probabilities = None
+        return preds
+
+    def export_module(self) -> nn.Module:
+        """Images -> class probabilities at the input size (see :class:`SoftPrediction`)."""
+        return SoftPrediction(self)
+
+    def export_output_names(self) -> tuple[str, ...]:
+        """One output: per-pixel class probabilities."""
+        return ("soft_prediction",)
+
+    def export_metadata(self) -> dict[str, str]:
+        """Model API's ``SegmentationModel``: arg-max of the probabilities, no blur, no threshold."""
+        return {
+            "model_type": "Segmentation",
+            "task_type": "segmentation",
+            "blur_strength": "-1",
+            "soft_threshold": "-inf",
+            "return_soft_prediction": "True",
+        }
+
+    def prediction_rows(self, preds: SegBatchPredEntity) -> list[dict[str, str]]:
+        """Path, the share of pixels of each predicted class and the mean probability of the predictions."""
+        rows = []
+        names = self.label_info.label_names
+        for info, labels, scores in zip(preds.imgs_info, preds.labels, preds.scores, strict=True):
+            counts = torch.bincount(labels.flatten(), minlength=len(names)).double() / labels.numel()
+            shares = " ".join(f"{names[i]}:{float(c):.3f}" for i, c in enumerate(counts) if c > 0)
+            score = f"{float(scores.mean()):.4f}"
+            rows.append({"path": info.path or str(info.index), "classes": shares, "score": score})
+        return rows
+
+    def draw_prediction(self, image: Tensor, preds: SegBatchPredEntity, index: int) -> Tensor:
+        """The image with each predicted class but background overlaid in its colour."""
+        height, width = image.shape[-2:]
+        labels = F.interpolate(preds.labels[index][None, None].float(), size=(height, width), mode="nearest")[0, 0]
+        colors = label_colors(self.label_info.num_classes)
+        drawn = [i for i, name in enumerate(self.label_info.label_names) if name.lower() not in BACKGROUND_NAMES]
+        masks = torch.stack([labels == i for i in drawn]) if drawn else labels.new_zeros(0, height, width).bool()
+        return overlay_masks(image, masks.cpu(), [colors[i] for i in drawn])
