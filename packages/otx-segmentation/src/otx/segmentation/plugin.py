@@ -31,7 +31,10 @@ PLUGIN = TaskPlugin(
                 "ade20k2017",
                 "ade20k2020",
             ),
-            dataset_formats=("otx.segmentation.cityscapes:CITYSCAPES",),
+            dataset_formats=(
+                "otx.segmentation.formats.cityscapes:CITYSCAPES",
+                "otx.segmentation.formats.voc:VOC_SEGMENTATION",
+            ),
         ),
     ),
 )

@@ -36,15 +36,17 @@ class SoftPrediction(nn.Module):
 
     def __init__(self, model: "OTXSegmentationModel") -> None:
         super().__init__()
-        self.otx_model = model
+        self.network = model.model
+        # bound methods, not the Lightning module itself: tracing must see only the network
+        self.customize_inputs, self.customize_outputs = model.customize_inputs, model.customize_outputs
+        self.model_name = type(model).__name__
 
     def forward(self, images: Tensor) -> Tensor:
         """Per-pixel class probabilities ``(B, C, H, W)``."""
         batch = SegBatchDataEntity(images=images, imgs_info=[], masks=images.new_zeros(0, dtype=torch.long))
-        model = self.otx_model
-        preds = model.customize_outputs(model.model(**model.customize_inputs(batch)), batch)
+        preds = self.customize_outputs(self.network(**self.customize_inputs(batch)), batch)
         if not isinstance(preds, SegBatchPredEntity) or preds.probabilities is None:
-            msg = f"{type(model).__name__} must return probabilities in eval mode to be exported"
+            msg = f"{self.model_name} must return probabilities in eval mode to be exported"
             raise TypeError(msg)
         return preds.probabilities
 

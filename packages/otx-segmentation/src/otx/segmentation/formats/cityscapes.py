@@ -18,15 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from datumaro.components.annotation import AnnotationType, ExtractedMask, LabelCategories
 from datumaro.components.dataset import Dataset
-from datumaro.components.dataset_base import DatasetItem
-from datumaro.components.media import Image as DmImage
 from PIL import Image
 
 from otx.core.data.custom_format import DatasetFormat
 from otx.core.errors import DataError
 from otx.segmentation.entities import IGNORE_INDEX
+from otx.segmentation.formats.index_maps import IndexMapItem, dataset_of_index_maps
 
 __all__ = ["CITYSCAPES", "TRAIN_CLASSES"]
 
@@ -87,21 +85,15 @@ def _load(root: Path) -> Dataset:
     custom = _custom_names(root)
     names = custom if custom is not None else list(TRAIN_CLASSES)
     table = _lookup(kind, len(names), custom is not None)
-    items = []
+    items: list[IndexMapItem] = []
     for mask_path in found[kind]:
         subset, city = mask_path.parent.parent.name, mask_path.parent.name
         name = mask_path.name.removesuffix(f"_gtFine_{kind}.png")
         image_path = root / _IMAGES / subset / city / f"{name}_leftImg8bit.png"
         if not image_path.is_file():
             raise DataError(f"{mask_path} has no image: expected {image_path}")
-        index_map = _class_map(mask_path, table)
-        annotations = [ExtractedMask(index_mask=index_map, index=i, label=i) for i in range(len(names))]
-        items.append(
-            DatasetItem(
-                id=f"{city}/{name}", subset=subset, media=DmImage.from_file(str(image_path)), annotations=annotations
-            )
-        )
-    return Dataset.from_iterable(items, categories={AnnotationType.label: LabelCategories.from_iterable(names)})
+        items.append((f"{city}/{name}", subset, str(image_path), _class_map(mask_path, table)))
+    return dataset_of_index_maps(items, names)
 
 
 CITYSCAPES = DatasetFormat(name="cityscapes", detect=_detect, load=_load)

@@ -1,0 +1,150 @@
+"""Tiny semantic segmentation datasets that the tests write themselves, one writer per format.
+
+Every image is a noisy dark background with a bright rectangle (class ``object``) whose place
+varies; label maps use the format's own encoding.
+"""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+torch.set_num_threads(1)
+
+SIZE = 32
+SMALL = {"data.input_size": [32, 32], "data.batch_size": 4, "data.num_workers": 0}
+"""Engine overrides that keep a run to a few seconds on one CPU thread."""
+
+
+def scene(rng: np.random.Generator, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB image and its ``0``/``1`` label map (1: a bright rectangle at a random place)."""
+    image = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+    labels = np.zeros((size, size), dtype=np.uint8)
+    top, left = rng.integers(0, size // 2, 2)
+    height, width = rng.integers(size // 4, size // 2, 2)
+    labels[top : top + height, left : left + width] = 1
+    image[labels == 1] = (220, 200, 60)
+    return image, labels
+
+
+def _save(array: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+def write_common(root: Path, subsets: tuple[str, ...] = ("train", "val"), per_subset: int = 8, seed: int = 0) -> Path:
+    """Common semantic segmentation: ``[<subset>/]{images,masks}/*.png`` and ``dataset_meta.json``.
+
+    ``subsets=()`` writes the flat layout (no subset folders).
+    """
+    rng = np.random.default_rng(seed)
+    meta = json.dumps({"label_map": {"0": "background", "1": "object"}})
+    for subset in subsets or ("",):
+        folder = root / subset if subset else root
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "dataset_meta.json").write_text(meta)
+        for i in range(per_subset):
+            image, labels = scene(rng)
+            _save(image, folder / "images" / f"{i:03d}.png")
+            _save(labels, folder / "masks" / f"{i:03d}.png")
+    return root
+
+
+def write_cityscapes(root: Path, kind: str = "labelTrainIds", seed: int = 0) -> Path:
+    """Cityscapes with road (train id 0 / label id 7) and a car (train id 13 / label id 26 / instance 26001)."""
+    rng = np.random.default_rng(seed)
+    codes = {"labelTrainIds": (0, 13), "labelIds": (7, 26), "instanceIds": (7, 26001)}[kind]
+    for subset, count in (("train", 3), ("val", 2)):
+        for i in range(count):
+            image, labels = scene(rng)
+            values = np.where(labels == 1, codes[1], codes[0]).astype(np.uint16 if kind == "instanceIds" else np.uint8)
+            name = f"city_{i:06d}_000019"
+            _save(image, root / "leftImg8bit" / subset / "city" / f"{name}_leftImg8bit.png")
+            _save(values, root / "gtFine" / subset / "city" / f"{name}_gtFine_{kind}.png")
+    return root
+
+
+VOC_PALETTE = [0, 0, 0, 128, 0, 0, 0, 128, 0] + [0] * (252 * 3) + [224, 224, 192]
+
+
+def write_voc_segmentation(root: Path, seed: int = 0) -> Path:
+    """Pascal VOC segmentation: palette PNGs (0 background, 1 aeroplane, 255 void border)."""
+    rng = np.random.default_rng(seed)
+    lists: dict[str, list[str]] = {"train": [], "val": []}
+    for subset, count in (("train", 3), ("val", 2)):
+        for i in range(count):
+            name = f"2007_{subset}{i:02d}"
+            image, labels = scene(rng)
+            labels[0, :] = 255  # a void row
+            _save(image, root / "JPEGImages" / f"{name}.jpg")
+            mask = Image.fromarray(labels)
+            mask.putpalette(VOC_PALETTE)
+            (root / "SegmentationClass").mkdir(parents=True, exist_ok=True)
+            mask.save(root / "SegmentationClass" / f"{name}.png")
+            lists[subset].append(name)
+    (root / "ImageSets" / "Segmentation").mkdir(parents=True, exist_ok=True)
+    for subset, names in lists.items():
+        (root / "ImageSets" / "Segmentation" / f"{subset}.txt").write_text("\n".join(names) + "\n")
+    return root
+
+
+def write_camvid(root: Path, seed: int = 0) -> Path:
+    """CamVid: ``label_colors.txt`` and index PNGs listed in ``<subset>.txt``."""
+    rng = np.random.default_rng(seed)
+    (root).mkdir(parents=True, exist_ok=True)
+    (root / "label_colors.txt").write_text("0 0 0 Void\n128 128 128 Sky\n128 0 0 Building\n")
+    for subset, count in (("train", 3), ("val", 2)):
+        lines = []
+        for i in range(count):
+            image, labels = scene(rng)
+            labels = labels * 2  # Void 0, Building 2; Sky is never used
+            _save(image, root / subset / f"{i:03d}.png")
+            _save(labels, root / f"{subset}annot" / f"{i:03d}.png")
+            lines.append(f"/{subset}/{i:03d}.png /{subset}annot/{i:03d}.png")
+        (root / f"{subset}.txt").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def write_ade20k2017(root: Path, seed: int = 0) -> Path:
+    """ADE20K 2017: ``<name>_seg.png`` (instance id in blue) and ``<name>_atr.txt`` naming each instance."""
+    rng = np.random.default_rng(seed)
+    for subset, count in (("training", 3), ("validation", 2)):
+        for i in range(count):
+            image, labels = scene(rng)
+            seg = np.zeros((*labels.shape, 3), dtype=np.uint8)
+            seg[..., 2] = np.where(labels == 1, 20, 10)  # instance 1: ground, instance 2: box
+            seg[0, 0, 2] = 0  # instance 0 (the smallest value): in no annotation, so ignored
+            folder = root / subset / "s" / "street"  # ADE20K nests scenes under their initial letter
+            _save(image, folder / f"{i:03d}.jpg")
+            _save(seg, folder / f"{i:03d}_seg.png")
+            attributes = '001 # 0 # 0 # ground # ground # ""\n002 # 0 # 0 # box # box # ""\n'
+            (folder / f"{i:03d}_atr.txt").write_text(attributes)
+    return root
+
+
+@pytest.fixture(scope="session")
+def common_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A shared, read-only common semantic segmentation dataset with train/val folders (8 images each)."""
+    return write_common(tmp_path_factory.mktemp("data") / "common")
+
+
+@pytest.fixture(scope="session")
+def small() -> dict[str, object]:
+    """Engine overrides that keep a run to a few seconds on one CPU thread."""
+    return dict(SMALL)
+
+
+@pytest.fixture
+def writers() -> dict[str, Callable[..., Path]]:
+    """The dataset writers by format family."""
+    return {
+        "common": write_common,
+        "cityscapes": write_cityscapes,
+        "voc": write_voc_segmentation,
+        "camvid": write_camvid,
+        "ade20k2017": write_ade20k2017,
+    }

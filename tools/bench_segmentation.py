@@ -1,0 +1,179 @@
+"""Benchmark the semantic segmentation recipes on the membrane dataset, on this machine's CPU.
+
+``../shared/datasets/membrane/train/{image,label}/N.png`` (grayscale images, 0/255 label PNGs) is
+converted into the common semantic segmentation format with subset folders (``dataset_meta.json``
+naming ``membrane`` (0) and ``cell`` (255)): a seeded shuffle puts ``--test`` images in a held-back
+``test`` subset, ``--val`` in ``val`` (which picks the best epoch), the rest in ``train``. Then, for
+each model, through the public :class:`otx.engine.Engine`:
+
+* training throughput: images per second of the training batches (from the start of each training
+  epoch to its last batch; data waits and optimizer steps count, validation does not), median epoch;
+* mIoU and Dice of the best-on-validation checkpoint on the held-back test subset (``Engine.test``),
+  at the recipe's input size, plus the final epoch's validation mIoU;
+* peak memory of training: the largest sum of the resident set sizes of this process and its
+  dataloader workers (see ``bench_classification.PeakMemory``);
+* inference latency at batch 1: the torch module (eager) and the exported OpenVINO IR (FP32).
+
+Every model trains for the same ``--epochs`` with its own recipe (input size, batch, optimizer).
+
+Usage (from the repository root, under the CPU lock shared with other benchmarks)::
+
+    flock /tmp/otx-cpu.lock python tools/bench_segmentation.py
+    flock /tmp/otx-cpu.lock python tools/bench_segmentation.py --models tiny_seg --epochs 20 --set data.input_size=[320,320]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from bench_classification import PeakMemory, _log, _parse_set, _train_timer_class, _work_root
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_ROOT = REPO_ROOT / ".." / "shared" / "datasets" / "membrane"
+DEFAULT_MODELS = ("tiny_seg", "lraspp_mobilenetv3", "deeplabv3_mobilenetv3")
+LABELS = {"0": "membrane", "1": "cell"}
+
+
+def convert_membrane(source: Path, target: Path, n_val: int, n_test: int, seed: int) -> Path:
+    """Write ``source`` as common semantic segmentation with ``train``/``val``/``test`` subset folders."""
+    labels_dir = source / "train" / "label"
+    images_dir = source / "train" / "image"
+    names = sorted((p.name for p in images_dir.glob("*.png")), key=lambda n: int(Path(n).stem))
+    if len(names) <= n_val + n_test:
+        raise SystemExit(f"{images_dir} has {len(names)} images; need more than --val + --test = {n_val + n_test}")
+    random.Random(seed).shuffle(names)
+    subsets = {"test": names[:n_test], "val": names[n_test : n_test + n_val], "train": names[n_test + n_val :]}
+    for subset, members in subsets.items():
+        (target / subset / "images").mkdir(parents=True, exist_ok=True)
+        (target / subset / "masks").mkdir(parents=True, exist_ok=True)
+        (target / subset / "dataset_meta.json").write_text(json.dumps({"label_map": LABELS}))
+        for name in members:
+            shutil.copy(images_dir / name, target / subset / "images" / name)
+            label = np.asarray(Image.open(labels_dir / name).convert("L"))
+            Image.fromarray((label > 127).astype(np.uint8)).save(target / subset / "masks" / name)
+    return target
+
+
+def bench_model(model: str, data_root: Path, args: argparse.Namespace, overrides: dict[str, Any], work: Path) -> dict:
+    """Train, test on the held-back subset, export and time inference for one recipe."""
+    from otx.engine import Engine
+
+    memory = PeakMemory()
+    engine = Engine(data_root=data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
+    timer = _train_timer_class()()
+    with memory:
+        memory.reset()
+        engine.train(max_epochs=args.epochs, callbacks=[timer])
+        peak = memory.peak_bytes()
+    rates = [images / seconds for images, seconds in timer.epochs]
+    tested = Engine(work_dir=work).test()
+    Engine(work_dir=work).export(formats=("openvino",))
+    latency = {
+        row["model"]: row["median_ms"] for row in Engine(work_dir=work).benchmark(batch_sizes=(1,), iterations=30)
+    }
+    config = engine.config
+    assert config is not None
+    row = {
+        "model": model,
+        "input_size": list(config.data.input_size),
+        "batch_size": config.data.batch_size,
+        "train_images_per_s": statistics.median(rates) if rates else None,
+        "test_mIoU": tested["test/mIoU"],
+        "test_dice": tested["test/dice"],
+        "final_val_mIoU": timer.val_accuracy[-1] if timer.val_accuracy else None,
+        "peak_memory_bytes": peak,
+        "latency_torch_ms": latency.get("torch eager"),
+        "latency_openvino_ms": latency.get("OpenVINO FP32"),
+    }
+    _log(json.dumps(row))
+    return row
+
+
+def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """The results as a Markdown table, so that it pastes into docs as it is."""
+    headers = [
+        "model",
+        "input",
+        "train img/s",
+        "test mIoU",
+        "test Dice",
+        "final val mIoU",
+        "peak mem",
+        "latency torch",
+        "latency OV FP32",
+    ]
+
+    def fmt(value: float | None, spec: str, unit: str = "") -> str:
+        return "-" if value is None else format(value, spec) + unit
+
+    body = [
+        [
+            r["model"],
+            "x".join(map(str, r["input_size"])),
+            fmt(r["train_images_per_s"], ".1f"),
+            fmt(r["test_mIoU"], ".3f"),
+            fmt(r["test_dice"], ".3f"),
+            fmt(r["final_val_mIoU"], ".3f"),
+            fmt(r["peak_memory_bytes"] / 2**30, ".2f", " GiB"),
+            fmt(r["latency_torch_ms"], ".1f", " ms"),
+            fmt(r["latency_openvino_ms"], ".1f", " ms"),
+        ]
+        for r in rows
+    ]
+    print(
+        f"Semantic segmentation benchmark: membrane ({args.val} val, {args.test} held-back test images, seed "
+        f"{args.seed}), {args.epochs} epochs, torch threads {args.threads}"
+    )
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join("---" for _ in headers) + "|")
+    for r in body:
+        print("| " + " | ".join(r) + " |")
+    print("train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: process tree RSS")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data_root", type=Path, default=DEFAULT_DATA_ROOT, help="membrane dataset folder")
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), help="recipes to compare")
+    parser.add_argument("--epochs", type=int, default=30, help="training epochs per model (default 30)")
+    parser.add_argument("--val", type=int, default=4, help="validation images (default 4)")
+    parser.add_argument("--test", type=int, default=6, help="held-back test images (default 6)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="recipe override (repeatable)")
+    parser.add_argument("--work_dir", type=Path, help="keep the dataset and runs here (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Convert, then benchmark each model in turn."""
+    args = parse_args(argv)
+    if not (args.data_root / "train" / "image").is_dir():
+        raise SystemExit(f"No membrane dataset at {args.data_root} (expected train/image and train/label)")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    overrides = _parse_set(args.set)
+    with _work_root(args.work_dir) as work:
+        data_root = convert_membrane(args.data_root, work / "membrane", args.val, args.test, args.seed)
+        rows = [bench_model(model, data_root, args, overrides, work / model) for model in args.models]
+    print_table(rows, args)
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args), "rows": rows}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
