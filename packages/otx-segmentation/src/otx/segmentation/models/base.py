@@ -80,10 +80,7 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
 
         ``outputs`` are logits ``(B, C, h, w)`` at any resolution; they are resized (bilinear) to the input's.
         """
-        logits: Tensor = outputs
-        size = batch.images.shape[-2:]
-        if logits.shape[-2:] != size:
-            logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
+        logits = F.interpolate(outputs, size=batch.images.shape[-2:], mode="bilinear", align_corners=False)
         if self.training:
             if not bool((batch.masks != IGNORE_INDEX).any()):  # nothing labelled in this batch: no gradient signal
                 return OTXBatchLossEntity({"cross_entropy": logits.sum() * 0.0})
