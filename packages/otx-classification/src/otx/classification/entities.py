@@ -45,4 +45,5 @@ class MulticlassClsBatchDataEntity(OTXBatchDataEntity):
 class MulticlassClsBatchPredEntity(OTXBatchPredEntity):
     """Class probabilities ``scores`` ``(B, C)`` and the predicted class ``labels`` ``(B,)``."""
 
+    scores: Tensor
     labels: Tensor

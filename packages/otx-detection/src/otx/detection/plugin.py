@@ -5,7 +5,7 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
-_FORMATS = ("coco_instances", "coco", "voc_detection", "voc", "yolo", "datumaro")
+_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yolo", "datumaro")
 _READERS = ("otx.detection.voc:VOC_DETECTION",)
 
 PLUGIN = TaskPlugin(
@@ -17,7 +17,7 @@ PLUGIN = TaskPlugin(
             default_model="tiny_det",
             dataset_adapter="otx.detection.data:DetectionAdapter",
             formats=_FORMATS,
-            default_for_formats=("coco_instances", "coco", "voc_detection", "voc", "yolo"),
+            default_for_formats=("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yolo"),
             dataset_formats=_READERS,
         ),
         TaskSpec(
@@ -25,7 +25,7 @@ PLUGIN = TaskPlugin(
             recipe_package="otx.detection.recipes.instance_segmentation",
             default_model="maskrcnn_mobilenetv3",
             dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
-            formats=("coco_instances", "coco", "datumaro"),
+            formats=("coco_instances", "coco", "mmdet_coco", "datumaro"),
             dataset_formats=_READERS,
         ),
     ),

@@ -46,8 +46,19 @@ def _number(element: ET.Element, tag: str, path: Path) -> float:
         raise DataError(f"{path}: <{tag}> of an object is '{text}', not a number") from None
 
 
-def _objects(path: Path) -> list[tuple[str, tuple[float, float, float, float], bool]]:
-    """``(name, (x1, y1, x2, y2), difficult)`` of every object in one annotation file."""
+_Object = tuple[str, tuple[float, float, float, float], bool]
+
+
+def _image_size(root: ET.Element) -> tuple[int, int] | None:
+    try:
+        height, width = int(root.findtext("size/height") or ""), int(root.findtext("size/width") or "")
+    except ValueError:
+        return None
+    return (height, width) if height > 0 and width > 0 else None
+
+
+def _parse(path: Path) -> tuple[list[_Object], tuple[int, int] | None]:
+    """``(name, (x1, y1, x2, y2), difficult)`` of every object in one annotation file, and the image size."""
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -60,7 +71,7 @@ def _objects(path: Path) -> list[tuple[str, tuple[float, float, float, float], b
             raise DataError(f"{path}: an <object> lacks <name> or <bndbox>")
         corners = tuple(_number(box, tag, path) for tag in ("xmin", "ymin", "xmax", "ymax"))
         found.append((name, (corners[0], corners[1], corners[2], corners[3]), obj.findtext("difficult") == "1"))
-    return found
+    return found, _image_size(root)
 
 
 def _image_path(root: Path, item_id: str) -> Path:
@@ -72,26 +83,26 @@ def _image_path(root: Path, item_id: str) -> Path:
 
 
 def _load(root: Path) -> Dataset:
-    parsed = {}
+    parsed: dict[tuple[str, str], tuple[list[_Object], tuple[int, int] | None]] = {}
     names: list[str] = []
     for subset, ids in _subset_ids(root).items():
         for item_id in ids:
             xml = root / "Annotations" / f"{item_id}.xml"
-            objects = _objects(xml) if xml.is_file() else []
+            objects, size = _parse(xml) if xml.is_file() else ([], None)
             names.extend(name for name, _, _ in objects if name not in names)
-            parsed[(subset, item_id)] = objects
+            parsed[(subset, item_id)] = objects, size
     label_names = sorted(names)
     items = [
         DatasetItem(
             id=item_id,
             subset=subset,
-            media=DmImage.from_file(str(_image_path(root, item_id))),
+            media=DmImage.from_file(str(_image_path(root, item_id)), size=size),
             annotations=[
                 Bbox(x1, y1, x2 - x1, y2 - y1, label=label_names.index(name), attributes={"difficult": difficult})
                 for name, (x1, y1, x2, y2), difficult in objects
             ],
         )
-        for (subset, item_id), objects in parsed.items()
+        for (subset, item_id), (objects, size) in parsed.items()
     ]
     categories = LabelCategories.from_iterable(label_names)
     return Dataset.from_iterable(items, categories={AnnotationType.label: categories})

@@ -30,6 +30,14 @@ class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
     def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> Any | None:
         """The target of ``item``, with Datumaro label ids mapped through ``label_map``; ``None`` skips it."""
 
+    def prepare_target(self, target: Any, image_size: tuple[int, int]) -> Any:
+        """The stored target as the transforms take it, for an image of ``(height, width)`` just decoded.
+
+        Lets :meth:`target_from_item` keep cheap, picklable records (numbers, polygons) and build
+        ``tv_tensors`` (boxes, rasterized masks) only when a sample is loaded.
+        """
+        return target
+
     @abstractmethod
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> EntityT:
         """Build the sample entity from the transformed image and target."""

@@ -43,7 +43,7 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         pixels = read_image(sample.path) if sample.path is not None else array_to_tensor(sample.array)  # type: ignore[arg-type]
         image = tv_tensors.Image(pixels)
         ori_shape = (int(image.shape[-2]), int(image.shape[-1]))
-        image, target = self.transforms(image, sample.target)
+        image, target = self.transforms(image, self.adapter.prepare_target(sample.target, ori_shape))
         info = ImageInfo(
             index=sample.index,
             path=sample.path,

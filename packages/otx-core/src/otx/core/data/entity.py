@@ -67,10 +67,9 @@ class OTXBatchDataEntity:
 
 @define(kw_only=True)
 class OTXBatchPredEntity:
-    """Predictions for a batch: per-sample scores, plus optional explanation outputs."""
+    """Predictions for a batch (task packages add their scores, labels, boxes or masks) and explanation outputs."""
 
     imgs_info: list[ImageInfo]
-    scores: Tensor
     saliency_maps: Tensor | None = None
     feature_vectors: Tensor | None = None
 

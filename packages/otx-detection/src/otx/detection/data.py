@@ -1,0 +1,141 @@
+"""Datumaro items to detection and instance-segmentation samples, with bad boxes fixed or dropped and counted."""
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from datumaro.components.annotation import Annotation, Bbox, Mask, Polygon
+from datumaro.components.dataset_base import DatasetItem
+from torchvision import tv_tensors
+
+from otx.core.data.adapter import TaskDataAdapter
+from otx.core.data.entity import ImageInfo
+from otx.core.errors import DataError
+from otx.detection.entities import DetBatchDataEntity, DetDataEntity, InstSegBatchDataEntity, InstSegDataEntity
+from otx.detection.targets import ObjectTargets, Shape, to_tv_tensors
+
+__all__ = ["DetectionAdapter", "InstanceSegmentationAdapter"]
+
+MIN_SIDE = 1.0
+"""Boxes thinner than this many pixels (after clipping to the image) are dropped."""
+
+
+def _objects(item: DatasetItem) -> list[list[Annotation]]:
+    """Annotations grouped per object: COCO gives a polygon and a box per object under one group id."""
+    grouped: dict[int, list[Annotation]] = {}
+    single: list[list[Annotation]] = []
+    for ann in item.annotations:
+        if not isinstance(ann, Bbox | Polygon | Mask):
+            continue
+        if ann.group:
+            grouped.setdefault(ann.group, []).append(ann)
+        else:
+            single.append([ann])
+    return [*grouped.values(), *single]
+
+
+def _shape_of(parts: Sequence[Annotation]) -> Shape | None:
+    polygons = tuple(np.asarray(p.points, dtype=np.float32).reshape(-1, 2) for p in parts if isinstance(p, Polygon))
+    if polygons:
+        return polygons
+    masks = [p for p in parts if isinstance(p, Mask)]
+    return np.asarray(masks[0].image, dtype=bool) if masks else None
+
+
+def _box_of(parts: Sequence[Annotation]) -> tuple[float, float, float, float]:
+    boxes = [p for p in parts if isinstance(p, Bbox)]
+    x, y, w, h = (boxes[0] if boxes else parts[0]).get_bbox()
+    return float(x), float(y), float(x + w), float(y + h)
+
+
+class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
+    """Boxes and labels per image; images without objects are kept as background."""
+
+    batch_type = DetBatchDataEntity
+    needs_shapes = False
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> ObjectTargets:
+        """Objects of ``item``: boxes clipped to the image, degenerate or unlabelled ones dropped (counted)."""
+        size = item.media.size if item.media is not None else None
+        boxes, labels, shapes = [], [], []
+        for parts in _objects(item):
+            label = parts[0].label
+            if label is None:
+                self.counts["objects without a label dropped"] += 1
+                continue
+            if label >= len(label_map):
+                raise DataError(f"Item '{item.id}' has label id {label}, beyond the {len(label_map)} declared labels")
+            shape = _shape_of(parts) if self.needs_shapes else None
+            if self.needs_shapes and shape is None:
+                self.counts["boxes without a mask dropped"] += 1
+                continue
+            box = self._checked_box(_box_of(parts), size)
+            if box is None:
+                continue
+            boxes.append(box)
+            labels.append(label_map[label])
+            shapes.append(shape)
+        if not boxes:
+            self.counts["images without objects kept as background"] += 1
+        return ObjectTargets(
+            boxes=np.asarray(boxes, dtype=np.float32).reshape(-1, 4),
+            labels=np.asarray(labels, dtype=np.int64),
+            shapes=tuple(s for s in shapes if s is not None) if self.needs_shapes else None,
+        )
+
+    def _checked_box(
+        self, box: tuple[float, float, float, float], size: tuple[int, int] | None
+    ) -> tuple[float, float, float, float] | None:
+        x1, y1, x2, y2 = box
+        if size is not None:
+            height, width = size
+            clipped = (
+                min(max(x1, 0.0), width),
+                min(max(y1, 0.0), height),
+                min(max(x2, 0.0), width),
+                min(max(y2, 0.0), height),
+            )
+            if clipped != box:
+                self.counts["boxes reaching outside the image clipped"] += 1
+            x1, y1, x2, y2 = clipped
+        if x2 - x1 < MIN_SIDE or y2 - y1 < MIN_SIDE:
+            self.counts["boxes of zero area dropped"] += 1
+            return None
+        return x1, y1, x2, y2
+
+    def import_warnings(self) -> list[str]:
+        """One counted line per kind of fix."""
+        return [f"{count} {what}" for what, count in sorted(self.counts.items())]
+
+    def prepare_target(self, target: Any, image_size: tuple[int, int]) -> dict[str, Any]:
+        """Boxes (and masks) as ``tv_tensors`` for the image just decoded."""
+        if not isinstance(target, ObjectTargets):
+            msg = f"{type(self).__name__} expects ObjectTargets, got {type(target).__name__}"
+            raise TypeError(msg)
+        return to_tv_tensors(target, image_size)
+
+    def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> DetDataEntity:
+        """Entity with the transformed boxes and labels."""
+        return DetDataEntity(image=image, img_info=info, boxes=target["boxes"], labels=target["labels"])
+
+    def labels_of(self, target: Any) -> list[int]:
+        """Every object's label."""
+        labels = target.labels if isinstance(target, ObjectTargets) else target["labels"]
+        return [int(label) for label in labels]
+
+
+class InstanceSegmentationAdapter(DetectionAdapter):
+    """Objects need a polygon or mask; boxes alone are dropped (counted)."""
+
+    batch_type = InstSegBatchDataEntity  # type: ignore[assignment]
+    needs_shapes = True
+
+    def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> InstSegDataEntity:
+        """Entity with the transformed boxes, labels and masks."""
+        return InstSegDataEntity(
+            image=image, img_info=info, boxes=target["boxes"], labels=target["labels"], masks=target["masks"]
+        )

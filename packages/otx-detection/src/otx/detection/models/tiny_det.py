@@ -1,0 +1,206 @@
+"""TinyDet (written in OTX): a small anchor-free single-stage detector built to train fast on a CPU.
+
+A residual backbone (strides 4-32), an FPN to one width at strides 8/16/32, and per-level heads
+that predict class scores and the four distances from each anchor point to the box sides.
+Training assigns points to objects with :class:`TaskAlignedAssigner`, learns scores with a
+quality focal loss and boxes with a GIoU loss; inference keeps the best points and runs NMS.
+"""
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import Tensor, nn
+from torchvision.ops import batched_nms, generalized_box_iou_loss
+
+from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.types.label import LabelInfo
+from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
+from otx.detection.models.assigner import TaskAlignedAssigner
+from otx.detection.models.base import OTXDetectionModel
+from otx.detection.models.layers import BasicBlock, ConvBNAct
+
+__all__ = ["TinyDetNet", "TinyDetector"]
+
+STRIDES = (8, 16, 32)
+PRIOR_PROBABILITY = 0.01
+
+
+class _Backbone(nn.Module):
+    """Stem to stride 4, then one downsampling residual stage per width; returns strides 8, 16, 32."""
+
+    def __init__(self, widths: Sequence[int], depths: Sequence[int]) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            ConvBNAct(3, widths[0] // 2, stride=2), ConvBNAct(widths[0] // 2, widths[0], stride=2)
+        )
+        stages = []
+        for i, (width, depth) in enumerate(zip(widths, depths, strict=True)):
+            first = ConvBNAct(widths[i - 1], width, stride=2) if i else nn.Identity()
+            stages.append(nn.Sequential(first, *(BasicBlock(width) for _ in range(depth))))
+        self.stages = nn.ModuleList(stages)
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        """Feature maps at strides 8, 16 and 32."""
+        x = self.stem(x)
+        features = []
+        for stage in self.stages:
+            x = stage(x)
+            features.append(x)
+        return features[-3:]
+
+
+class _FPN(nn.Module):
+    """Lateral 1x1 projections to one width, top-down sums, a 3x3 smoothing convolution per level."""
+
+    def __init__(self, in_channels: Sequence[int], width: int) -> None:
+        super().__init__()
+        self.lateral = nn.ModuleList(ConvBNAct(c, width, kernel=1) for c in in_channels)
+        self.smooth = nn.ModuleList(ConvBNAct(width, width) for _ in in_channels)
+
+    def forward(self, features: Sequence[Tensor]) -> list[Tensor]:
+        """Fused maps, finest first."""
+        laterals = [lateral(f) for lateral, f in zip(self.lateral, features, strict=True)]
+        for i in range(len(laterals) - 2, -1, -1):
+            laterals[i] = laterals[i] + F.interpolate(laterals[i + 1], size=laterals[i].shape[-2:], mode="nearest")
+        return [smooth(x) for smooth, x in zip(self.smooth, laterals, strict=True)]
+
+
+class _Head(nn.Module):
+    """Class logits and side distances (in units of the level's stride) for every point of one level."""
+
+    def __init__(self, width: int, num_classes: int, convs: int) -> None:
+        super().__init__()
+        self.cls_tower = nn.Sequential(*(ConvBNAct(width, width) for _ in range(convs)))
+        self.reg_tower = nn.Sequential(*(ConvBNAct(width, width) for _ in range(convs)))
+        self.cls = nn.Conv2d(width, num_classes, 1)
+        self.reg = nn.Conv2d(width, 4, 1)
+        if self.cls.bias is not None:
+            nn.init.constant_(self.cls.bias, -math.log((1 - PRIOR_PROBABILITY) / PRIOR_PROBABILITY))
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(B, H*W, C)`` logits and ``(B, H*W, 4)`` positive distances."""
+        logits = self.cls(self.cls_tower(x)).flatten(2).transpose(1, 2)
+        distances = F.softplus(self.reg(self.reg_tower(x))).flatten(2).transpose(1, 2)
+        return logits, distances
+
+
+class TinyDetNet(nn.Module):
+    """Images ``(B, 3, H, W)`` to ``(logits (B, A, C), boxes (B, A, 4) XYXY pixels, points (A, 2))``."""
+
+    def __init__(
+        self, num_classes: int, widths: Sequence[int], depths: Sequence[int], neck_width: int, head_convs: int
+    ) -> None:
+        super().__init__()
+        self.backbone = _Backbone(widths, depths)
+        self.neck = _FPN(widths[-3:], neck_width)
+        self.heads = nn.ModuleList(_Head(neck_width, num_classes, head_convs) for _ in STRIDES)
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Run the network and decode each point's distances into a box."""
+        all_logits, all_boxes, all_points = [], [], []
+        for head, feature, stride in zip(self.heads, self.neck(self.backbone(images)), STRIDES, strict=True):
+            logits, distances = head(feature)
+            points = _grid_points(feature.shape[-2], feature.shape[-1], stride, images.device)
+            sides = distances * stride
+            all_boxes.append(torch.cat([points - sides[..., :2], points + sides[..., 2:]], dim=-1))
+            all_logits.append(logits)
+            all_points.append(points)
+        return torch.cat(all_logits, 1), torch.cat(all_boxes, 1), torch.cat(all_points, 0)
+
+
+def _grid_points(height: int, width: int, stride: int, device: torch.device) -> Tensor:
+    ys, xs = torch.meshgrid(
+        torch.arange(height, device=device, dtype=torch.float32),
+        torch.arange(width, device=device, dtype=torch.float32),
+        indexing="ij",
+    )
+    return (torch.stack([xs, ys], dim=-1).reshape(-1, 2) + 0.5) * stride
+
+
+class TinyDetector(OTXDetectionModel):
+    """TinyDet as an OTX model (see the module docstring).
+
+    Args:
+        widths, depths: channels and residual blocks of the four backbone stages (strides 4-32).
+        neck_width: channels of the FPN and heads. head_convs: 3x3 convolutions per head branch.
+        top_k, alpha, beta: the task-aligned assigner's settings.
+        box_loss_weight: weight of the GIoU loss against the classification loss.
+        nms_iou, max_detections, min_score: inference post-processing.
+    """
+
+    def __init__(
+        self,
+        label_info: LabelInfo,
+        optimizer: OptimizerConfig | None = None,
+        scheduler: SchedulerConfig | None = None,
+        pretrained: str | None = None,
+        score_threshold: float = 0.3,
+        widths: Sequence[int] = (32, 64, 128, 256),
+        depths: Sequence[int] = (1, 1, 1, 1),
+        neck_width: int = 64,
+        head_convs: int = 2,
+        top_k: int = 10,
+        alpha: float = 1.0,
+        beta: float = 6.0,
+        box_loss_weight: float = 2.0,
+        nms_iou: float = 0.6,
+        max_detections: int = 100,
+        min_score: float = 0.05,
+    ) -> None:
+        self.widths, self.depths, self.neck_width, self.head_convs = widths, depths, neck_width, head_convs
+        self.assigner = TaskAlignedAssigner(top_k=top_k, alpha=alpha, beta=beta)
+        self.box_loss_weight = box_loss_weight
+        self.nms_iou, self.max_detections, self.min_score = nms_iou, max_detections, min_score
+        super().__init__(label_info, optimizer, scheduler, pretrained, score_threshold)
+
+    def create_model(self) -> nn.Module:
+        """The network for this label set."""
+        return TinyDetNet(self.label_info.num_classes, self.widths, self.depths, self.neck_width, self.head_convs)
+
+    def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
+        """The network takes the image batch alone."""
+        return {"images": batch.images}
+
+    def customize_outputs(self, outputs: Any, batch: DetBatchDataEntity) -> OTXBatchLossEntity | DetBatchPredEntity:
+        """Losses against the assigned targets in training; NMS-filtered detections otherwise."""
+        logits, boxes, points = outputs
+        if self.training:
+            return self._losses(logits, boxes, points, batch)
+        return self._detections(logits.sigmoid(), boxes, batch)
+
+    def _losses(self, logits: Tensor, boxes: Tensor, points: Tensor, batch: DetBatchDataEntity) -> OTXBatchLossEntity:
+        scores = logits.detach().sigmoid()
+        assignments = [
+            self.assigner(points, s, b.detach(), gt_boxes, gt_labels)
+            for s, b, gt_boxes, gt_labels in zip(scores, boxes, batch.boxes, batch.labels, strict=True)
+        ]
+        target_scores = torch.stack([a.scores for a in assignments])
+        positive = torch.stack([a.positive for a in assignments])
+        target_boxes = torch.stack([a.boxes for a in assignments])
+        normalizer = target_scores.sum().clamp(min=1.0)
+        probabilities = logits.sigmoid()
+        focal = (probabilities - target_scores).abs().pow(2.0)
+        cls_loss = (F.binary_cross_entropy_with_logits(logits, target_scores, reduction="none") * focal).sum()
+        weights = target_scores.sum(-1)[positive]
+        box_loss = (generalized_box_iou_loss(boxes[positive], target_boxes[positive], reduction="none") * weights).sum()
+        return OTXBatchLossEntity({"cls": cls_loss / normalizer, "box": self.box_loss_weight * box_loss / normalizer})
+
+    def _detections(self, scores: Tensor, boxes: Tensor, batch: DetBatchDataEntity) -> DetBatchPredEntity:
+        height, width = batch.images.shape[-2:]
+        limits = boxes.new_tensor([width, height, width, height])
+        kept_boxes, kept_scores, kept_labels = [], [], []
+        for image_scores, image_boxes in zip(scores, boxes, strict=True):
+            flat = image_scores.flatten()
+            candidates = flat.topk(min(1000, flat.numel())).indices
+            candidates = candidates[flat[candidates] > self.min_score]
+            point, label = candidates // scores.shape[-1], candidates % scores.shape[-1]
+            chosen = image_boxes[point].clamp(min=0).minimum(limits)
+            keep = batched_nms(chosen, flat[candidates], label, self.nms_iou)[: self.max_detections]
+            kept_boxes.append(chosen[keep])
+            kept_scores.append(flat[candidates][keep])
+            kept_labels.append(label[keep])
+        return DetBatchPredEntity(imgs_info=batch.imgs_info, boxes=kept_boxes, scores=kept_scores, labels=kept_labels)

@@ -1,0 +1,138 @@
+"""torchvision detectors in OTX, adapted only through ``create_model`` / ``customize_inputs`` / ``customize_outputs``.
+
+torchvision's detection models take a list of images and (in training) a list of target dicts
+with label 0 reserved for background; they return a dict of losses in training and a list of
+detection dicts otherwise. Their internal resize is pinned to the size of our batches, and their
+normalization is the identity because our images arrive normalized.
+"""
+
+from functools import partial
+from typing import Any
+
+from torch import Tensor, nn
+from torchvision.models.detection import (
+    MaskRCNN,
+    fasterrcnn_mobilenet_v3_large_fpn,
+    ssdlite320_mobilenet_v3_large,
+)
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.backbone_utils import mobilenet_backbone
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
+from torchvision.ops import MultiScaleRoIAlign
+
+from otx.core.data.entity import OTXBatchLossEntity
+from otx.detection.entities import (
+    DetBatchDataEntity,
+    DetBatchPredEntity,
+    InstSegBatchDataEntity,
+    InstSegBatchPredEntity,
+)
+from otx.detection.models.base import OTXDetectionModel, OTXInstanceSegModel
+
+__all__ = ["FasterRCNNMobileNetV3", "MaskRCNNMobileNetV3", "SSDLiteMobileNetV3"]
+
+_IDENTITY_NORMALIZATION = {"image_mean": [0.0, 0.0, 0.0], "image_std": [1.0, 1.0, 1.0]}
+MASK_THRESHOLD = 0.5
+
+
+def _pin_resize(module: nn.Module, height: int, width: int) -> None:
+    """Make torchvision's internal transform keep images of ``height x width`` as they are."""
+    transform = getattr(module, "transform", None)
+    if not isinstance(transform, GeneralizedRCNNTransform):
+        return
+    transform.min_size = (min(height, width),)
+    transform.max_size = max(height, width)
+    if transform.fixed_size is not None:
+        transform.fixed_size = (height, width)
+
+
+def _torchvision_inputs(module: nn.Module, batch: DetBatchDataEntity, training: bool) -> dict[str, Any]:
+    _pin_resize(module, int(batch.images.shape[-2]), int(batch.images.shape[-1]))
+    inputs: dict[str, Any] = {"images": list(batch.images)}
+    if training:
+        targets = [{"boxes": b, "labels": labels + 1} for b, labels in zip(batch.boxes, batch.labels, strict=True)]
+        if isinstance(batch, InstSegBatchDataEntity):
+            for target, masks in zip(targets, batch.masks, strict=True):
+                target["masks"] = masks.byte()
+        inputs["targets"] = targets
+    return inputs
+
+
+class _TorchvisionDetector(OTXDetectionModel):
+    """Shared adaptation of torchvision detectors that return boxes."""
+
+    def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
+        """Images as a list; targets with labels shifted past torchvision's background class."""
+        return _torchvision_inputs(self.model, batch, self.training)
+
+    def customize_outputs(self, outputs: Any, batch: DetBatchDataEntity) -> OTXBatchLossEntity | DetBatchPredEntity:
+        """The loss dict in training; torchvision's detections (labels shifted back) otherwise."""
+        if self.training:
+            return OTXBatchLossEntity(dict(outputs))
+        return DetBatchPredEntity(
+            imgs_info=batch.imgs_info,
+            boxes=[o["boxes"] for o in outputs],
+            scores=[o["scores"] for o in outputs],
+            labels=[o["labels"] - 1 for o in outputs],
+        )
+
+
+class SSDLiteMobileNetV3(_TorchvisionDetector):
+    """torchvision's SSDLite with a MobileNetV3-Large backbone."""
+
+    def create_model(self) -> nn.Module:
+        """SSDLite for our classes plus background."""
+        model: nn.Module = ssdlite320_mobilenet_v3_large(
+            weights=None, weights_backbone=None, num_classes=self.label_info.num_classes + 1, **_IDENTITY_NORMALIZATION
+        )
+        return model
+
+
+class FasterRCNNMobileNetV3(_TorchvisionDetector):
+    """torchvision's Faster R-CNN with a MobileNetV3-Large FPN backbone."""
+
+    def create_model(self) -> nn.Module:
+        """Faster R-CNN for our classes plus background."""
+        model: nn.Module = fasterrcnn_mobilenet_v3_large_fpn(
+            weights=None, weights_backbone=None, num_classes=self.label_info.num_classes + 1, **_IDENTITY_NORMALIZATION
+        )
+        return model
+
+
+class MaskRCNNMobileNetV3(OTXInstanceSegModel):
+    """torchvision's Mask R-CNN on a MobileNetV3-Large FPN backbone (two feature levels and a pooled one)."""
+
+    def create_model(self) -> nn.Module:
+        """Mask R-CNN for our classes plus background, with RoI pooling over the backbone's levels."""
+        backbone = mobilenet_backbone(
+            backbone_name="mobilenet_v3_large", weights=None, fpn=True, trainable_layers=6, returned_layers=[4, 5]
+        )
+        levels = ["0", "1"]
+        anchors = AnchorGenerator(sizes=((32, 64, 128, 256, 512),) * 3, aspect_ratios=((0.5, 1.0, 2.0),) * 3)
+        pool = partial(MultiScaleRoIAlign, featmap_names=levels, sampling_ratio=2)
+        model: nn.Module = MaskRCNN(
+            backbone,
+            num_classes=self.label_info.num_classes + 1,
+            rpn_anchor_generator=anchors,
+            box_roi_pool=pool(output_size=7),
+            mask_roi_pool=pool(output_size=14),
+            **_IDENTITY_NORMALIZATION,
+        )
+        return model
+
+    def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
+        """Images as a list; targets with shifted labels and byte masks."""
+        return _torchvision_inputs(self.model, batch, self.training)
+
+    def customize_outputs(self, outputs: Any, batch: DetBatchDataEntity) -> OTXBatchLossEntity | InstSegBatchPredEntity:
+        """The loss dict in training; torchvision's detections with masks thresholded at 0.5 otherwise."""
+        if self.training:
+            return OTXBatchLossEntity(dict(outputs))
+        masks: list[Tensor] = [o["masks"][:, 0] > MASK_THRESHOLD for o in outputs]
+        return InstSegBatchPredEntity(
+            imgs_info=batch.imgs_info,
+            boxes=[o["boxes"] for o in outputs],
+            scores=[o["scores"] for o in outputs],
+            labels=[o["labels"] - 1 for o in outputs],
+            masks=masks,
+        )
