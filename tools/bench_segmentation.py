@@ -19,7 +19,7 @@ Every model trains for the same ``--epochs`` with its own recipe (input size, ba
 Usage (from the repository root, under the CPU lock shared with other benchmarks)::
 
     flock /tmp/otx-cpu.lock python tools/bench_segmentation.py
-    flock /tmp/otx-cpu.lock python tools/bench_segmentation.py --models tiny_seg --epochs 20 --set data.input_size=[320,320]
+    flock /tmp/otx-cpu.lock python tools/bench_segmentation.py --models tiny_seg --set data.input_size=[320,320]
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_classification import PeakMemory, _log, _parse_set, _train_timer_class, _work_root
 from PIL import Image
+
+from bench_classification import PeakMemory, _log, _parse_set, _train_timer_class, _work_root
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_ROOT = REPO_ROOT / ".." / "shared" / "datasets" / "membrane"
@@ -138,7 +139,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print("|" + "|".join("---" for _ in headers) + "|")
     for r in body:
         print("| " + " | ".join(r) + " |")
-    print("train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: process tree RSS")
+    print("train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: tree RSS")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -126,6 +126,39 @@ def write_ade20k2017(root: Path, seed: int = 0) -> Path:
     return root
 
 
+def write_ade20k2020(root: Path, seed: int = 0) -> Path:
+    """ADE20K 2020: ``<name>.json`` objects, ``<name>_seg.png`` (class index in R/10 and G), instance masks."""
+    rng = np.random.default_rng(seed)
+    for subset, count in (("training", 3), ("validation", 2)):
+        folder = root / subset / "street"
+        for i in range(count):
+            image, labels = scene(rng)
+            seg = np.zeros((*labels.shape, 3), dtype=np.uint8)
+            seg[..., 1] = labels + 1  # class index 1: ground, 2: box
+            _save(image, folder / f"{i}.jpg")
+            _save(seg, folder / f"{i}_seg.png")
+            objects = []
+            for instance, (name, region) in enumerate((("ground", labels == 0), ("box", labels == 1))):
+                mask_name = f"{i}/instance_{instance:03d}_ADE_{subset}_{i}.png"
+                _save(region.astype(np.uint8) * 255, folder / mask_name)
+                objects.append(
+                    {
+                        "id": instance,
+                        "name": name,
+                        "name_ndx": instance + 1,
+                        "raw_name": name,
+                        "attributes": [],
+                        "occluded": "no",
+                        "crop": 0,
+                        "parts": {"part_level": 0},
+                        "instance_mask": mask_name,
+                        "polygon": {"x": [], "y": []},
+                    }
+                )
+            (folder / f"{i}.json").write_text(json.dumps({"annotation": {"filename": f"{i}.jpg", "object": objects}}))
+    return root
+
+
 @pytest.fixture(scope="session")
 def common_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A shared, read-only common semantic segmentation dataset with train/val folders (8 images each)."""
@@ -147,4 +180,5 @@ def writers() -> dict[str, Callable[..., Path]]:
         "voc": write_voc_segmentation,
         "camvid": write_camvid,
         "ade20k2017": write_ade20k2017,
+        "ade20k2020": write_ade20k2020,
     }

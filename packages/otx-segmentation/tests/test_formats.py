@@ -118,3 +118,14 @@ def test_ade20k2017_paints_instances_with_their_class(tmp_path: Path, writers: d
     counts = _pixel_counts(datamodule)
     assert set(counts) == {names.index("ground"), names.index("box"), IGNORE_INDEX}
     assert counts[IGNORE_INDEX] == 3  # the one unannotated pixel of each training image
+
+
+def test_ade20k2020_paints_class_and_instance_masks(tmp_path: Path, writers: dict[str, Callable[..., Path]]) -> None:
+    root = writers["ade20k2020"](tmp_path / "ade20k")
+    config, _ = auto_configure(root)
+    assert (config.task, config.data_format) == ("SEMANTIC_SEGMENTATION", "ade20k2020")
+    datamodule = _import(root, "ade20k2020")
+    names = datamodule.label_info.label_names
+    counts = _pixel_counts(datamodule)
+    assert set(counts) == {names.index("ground"), names.index("box")}
+    assert len(datamodule.subsets["val"]) == 2
