@@ -190,17 +190,70 @@ class TinyDetector(OTXDetectionModel):
         return OTXBatchLossEntity({"cls": cls_loss / normalizer, "box": self.box_loss_weight * box_loss / normalizer})
 
     def _detections(self, scores: Tensor, boxes: Tensor, batch: DetBatchDataEntity) -> DetBatchPredEntity:
-        height, width = batch.images.shape[-2:]
-        limits = boxes.new_tensor([width, height, width, height])
+        candidates, labels = top_candidates(scores, boxes, batch.images.shape[-2], batch.images.shape[-1])
+        return self._suppressed(candidates, labels, batch)
+
+    def _suppressed(self, candidates: Tensor, labels: Tensor, batch: DetBatchDataEntity) -> DetBatchPredEntity:
+        """Per image: candidates ``(K, 5)`` above ``min_score``, class-wise NMS, the best ``max_detections``."""
         kept_boxes, kept_scores, kept_labels = [], [], []
-        for image_scores, image_boxes in zip(scores, boxes, strict=True):
-            flat = image_scores.flatten()
-            candidates = flat.topk(min(1000, flat.numel())).indices
-            candidates = candidates[flat[candidates] > self.min_score]
-            point, label = candidates // scores.shape[-1], candidates % scores.shape[-1]
-            chosen = image_boxes[point].clamp(min=0).minimum(limits)
-            keep = batched_nms(chosen, flat[candidates], label, self.nms_iou)[: self.max_detections]
-            kept_boxes.append(chosen[keep])
-            kept_scores.append(flat[candidates][keep])
-            kept_labels.append(label[keep])
+        for image_candidates, image_labels in zip(candidates, labels.long(), strict=True):
+            confident = image_candidates[:, 4] > self.min_score
+            boxes, scores = image_candidates[confident, :4], image_candidates[confident, 4]
+            classes = image_labels[confident]
+            keep = batched_nms(boxes, scores, classes, self.nms_iou)[: self.max_detections]
+            kept_boxes.append(boxes[keep])
+            kept_scores.append(scores[keep])
+            kept_labels.append(classes[keep])
         return DetBatchPredEntity(imgs_info=batch.imgs_info, boxes=kept_boxes, scores=kept_scores, labels=kept_labels)
+
+    def export_module(self) -> nn.Module:
+        """The network with its candidate selection; NMS is left to the runtime (Model API does it)."""
+        return _ExportedTinyDet(self.model)
+
+    def export_output_names(self) -> tuple[str, ...]:
+        """``boxes`` ``(B, K, 5)`` (XYXY pixels and score) and ``labels`` ``(B, K)``."""
+        return ("boxes", "labels")
+
+    def predictions_from_export(self, outputs: Any, batch: DetBatchDataEntity) -> DetBatchPredEntity:
+        """NMS on the exported candidates, as for the torch network."""
+        candidates, labels = outputs
+        return self._suppressed(candidates, labels, batch)
+
+    def export_metadata(self) -> dict[str, str]:
+        """Model API's SSD wrapper with its class-wise NMS set as ours."""
+        return {
+            **super().export_metadata(),
+            "nms_execute": "True",
+            "agnostic_nms": "False",
+            "iou_threshold": str(self.nms_iou),
+            "nms_max_predictions": str(self.max_detections),
+        }
+
+
+CANDIDATES = 1000
+"""Most (point, class) candidates per image passed to NMS."""
+
+
+def top_candidates(scores: Tensor, boxes: Tensor, height: int, width: int) -> tuple[Tensor, Tensor]:
+    """The best-scoring (point, class) pairs: boxes with scores ``(B, K, 5)`` and labels ``(B, K)``."""
+    num_classes = scores.shape[-1]
+    flat = scores.flatten(1)
+    best, index = flat.topk(min(CANDIDATES, flat.shape[1]), dim=1)
+    point = torch.div(index, num_classes, rounding_mode="floor")
+    chosen = boxes.gather(1, point[..., None].expand(-1, -1, 4))
+    limits = boxes.new_tensor([width, height, width, height])
+    chosen = torch.minimum(chosen.clamp(min=0), limits)
+    return torch.cat([chosen, best[..., None]], dim=-1), index % num_classes
+
+
+class _ExportedTinyDet(nn.Module):
+    """TinyDet for deployment: images to the top candidates, without NMS."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """``(boxes (B, K, 5), labels (B, K))``."""
+        logits, boxes, _ = self.net(images)
+        return top_candidates(logits.sigmoid(), boxes, images.shape[-2], images.shape[-1])

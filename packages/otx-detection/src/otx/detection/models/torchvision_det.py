@@ -21,6 +21,7 @@ from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.ops import MultiScaleRoIAlign
 
 from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.errors import ConfigError
 from otx.detection.entities import (
     DetBatchDataEntity,
     DetBatchPredEntity,
@@ -46,6 +47,13 @@ def _pin_resize(module: nn.Module, height: int, width: int) -> None:
         transform.fixed_size = (height, width)
 
 
+def _refuse_export(model: nn.Module) -> nn.Module:
+    raise ConfigError(
+        f"{type(model).__name__} cannot be exported: torchvision's detection post-processing (per-image "
+        "proposals and NMS in Python) does not convert to OpenVINO. Train tiny_det to deploy with OpenVINO."
+    )
+
+
 def _torchvision_inputs(module: nn.Module, batch: DetBatchDataEntity, training: bool) -> dict[str, Any]:
     _pin_resize(module, int(batch.images.shape[-2]), int(batch.images.shape[-1]))
     inputs: dict[str, Any] = {"images": list(batch.images)}
@@ -60,6 +68,10 @@ def _torchvision_inputs(module: nn.Module, batch: DetBatchDataEntity, training: 
 
 class _TorchvisionDetector(OTXDetectionModel):
     """Shared adaptation of torchvision detectors that return boxes."""
+
+    def export_module(self) -> nn.Module:
+        """Not supported (see :func:`_refuse_export`)."""
+        return _refuse_export(self)
 
     def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
         """Images as a list; targets with labels shifted past torchvision's background class."""
@@ -119,6 +131,10 @@ class MaskRCNNMobileNetV3(OTXInstanceSegModel):
             **_IDENTITY_NORMALIZATION,
         )
         return model
+
+    def export_module(self) -> nn.Module:
+        """Not supported (see :func:`_refuse_export`)."""
+        return _refuse_export(self)
 
     def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
         """Images as a list; targets with shifted labels and byte masks."""
