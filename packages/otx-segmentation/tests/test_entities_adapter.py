@@ -10,7 +10,7 @@ from torchvision import tv_tensors
 
 from otx.core.data.entity import ImageInfo, OTXDataEntity
 from otx.core.errors import DataError
-from otx.segmentation.data import SemanticSegAdapter
+from otx.segmentation.data import LabelMapRecord, SemanticSegAdapter
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegDataEntity
 
 
@@ -59,13 +59,26 @@ def test_masks_are_painted_in_z_order_through_the_label_map_and_the_rest_is_igno
         ]
     )
     adapter = SemanticSegAdapter()
-    target = adapter.target_from_item(item, label_map=[2, 0, 1])  # Datumaro id -> model index
+    record = adapter.target_from_item(item, label_map=[2, 0, 1])  # Datumaro id -> model index
+    assert isinstance(record, LabelMapRecord)
+    assert adapter.labels_of(record) == [0, 1, 2]
+    target = adapter.prepare_target(record, (4, 6))
     assert isinstance(target, tv_tensors.Mask)
     assert target.dtype == torch.uint8
     expected = np.array([[0] * 6, [0] * 6, [2, 2, 1, 1, IGNORE_INDEX, IGNORE_INDEX], [2, 2, 1, 1, 255, 255]])
     np.testing.assert_array_equal(target.numpy(), expected)
-    assert adapter.labels_of(target) == [0, 1, 2]
     assert any("1 image(s) have pixels that no class covers" in w for w in adapter.import_warnings())
+
+
+def test_label_maps_are_kept_compressed_and_must_still_fit_their_image_when_loaded() -> None:
+    label_map = np.zeros((512, 512), dtype=np.uint8)
+    label_map[100:200, 50:300] = 1
+    record = LabelMapRecord.encode(label_map)
+    assert len(record.png) < label_map.size // 20
+    assert record.classes == (0, 1)
+    np.testing.assert_array_equal(record.decode().numpy(), label_map)
+    with pytest.raises(DataError, match="512x512 pixels belongs to an image now 256x512"):
+        SemanticSegAdapter().prepare_target(record, (512, 256))
 
 
 def test_items_without_masks_are_left_out_and_counted() -> None:

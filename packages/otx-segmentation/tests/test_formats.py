@@ -24,7 +24,7 @@ def _import(root: Path, data_format: str) -> OTXDataModule:
 def _pixel_counts(datamodule: OTXDataModule, subset: str = "train") -> Counter[int]:
     counts: Counter[int] = Counter()
     for sample in datamodule.subsets[subset]:
-        values, numbers = np.unique(sample.target.numpy(), return_counts=True)
+        values, numbers = np.unique(sample.target.decode().numpy(), return_counts=True)
         counts.update(dict(zip(values.tolist(), numbers.tolist(), strict=True)))
     return counts
 
@@ -54,7 +54,7 @@ def test_common_format_reads_masks_by_value_and_names_a_mask_of_the_wrong_size(
     root = writers["common"](tmp_path / "common", subsets=("train", "val"), per_subset=2)
     expected = np.asarray(Image.open(root / "train" / "masks" / "000.png"))
     datamodule = _import(root, "common_semantic_segmentation_with_subset_dirs")
-    stored = {Path(s.path or "").name: s.target.numpy() for s in datamodule.subsets["train"]}
+    stored = {Path(s.path or "").name: s.target.decode().numpy() for s in datamodule.subsets["train"]}
     np.testing.assert_array_equal(stored["000.png"], expected)
     Image.fromarray(np.zeros((16, 16), dtype=np.uint8)).save(root / "val" / "masks" / "001.png")
     with pytest.raises(DataError, match=r"'001'.*mask is 16x16 pixels but the image is 32x32"):

@@ -1,20 +1,43 @@
 """Datumaro items to semantic segmentation samples: the mask annotations of an image become one label map."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
+from attrs import frozen
 from datumaro.components.annotation import ExtractedMask, Mask
 from datumaro.components.dataset_base import DatasetItem
 from torchvision import tv_tensors
+from torchvision.io import decode_png, encode_png
 
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.entity import ImageInfo
 from otx.core.errors import DataError
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegDataEntity
 
-__all__ = ["SemanticSegAdapter"]
+__all__ = ["LabelMapRecord", "SemanticSegAdapter"]
+
+
+@frozen
+class LabelMapRecord:
+    """A checked label map kept PNG-compressed from import to loading (kilobytes instead of H x W bytes)."""
+
+    png: bytes
+    classes: tuple[int, ...]
+    """Class indices present (without the ignore value), for class counts and splits without decoding."""
+
+    @classmethod
+    def encode(cls, label_map: np.ndarray) -> Self:
+        """Compress a ``uint8`` ``(H, W)`` label map."""
+        pixels = torch.from_numpy(np.ascontiguousarray(label_map))
+        classes = tuple(int(v) for v in torch.unique(pixels).tolist() if v != IGNORE_INDEX)
+        return cls(png=encode_png(pixels[None], compression_level=1).numpy().tobytes(), classes=classes)
+
+    def decode(self) -> torch.Tensor:
+        """The ``uint8`` ``(H, W)`` label map."""
+        pixels: torch.Tensor = decode_png(torch.frombuffer(bytearray(self.png), dtype=torch.uint8))
+        return pixels[0]
 
 
 def _where(item: DatasetItem) -> str:
@@ -24,6 +47,9 @@ def _where(item: DatasetItem) -> str:
 
 class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
     """Paints each item's masks, lowest ``z_order`` first, into a ``uint8`` label map.
+
+    The map is checked and painted at import (bad masks fail before training starts), kept as a
+    :class:`LabelMapRecord`, and decoded when its sample is loaded.
 
     Background is an ordinary class where the dataset names one (``background``, ``Void`` ...);
     pixels that no mask covers get :data:`~otx.segmentation.entities.IGNORE_INDEX` and count in
@@ -37,7 +63,7 @@ class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
         self._unannotated = 0
         self._partly_unlabelled = 0
 
-    def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> tv_tensors.Mask | None:
+    def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> LabelMapRecord | None:
         """The item's label map in the model's label order; ``None`` for items without masks."""
         if len(label_map) >= IGNORE_INDEX:
             raise DataError(
@@ -66,7 +92,17 @@ class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
             label_map_image[pixels] = label_map[mask.label]
         if (label_map_image == IGNORE_INDEX).any():
             self._partly_unlabelled += 1
-        return tv_tensors.Mask(torch.from_numpy(label_map_image))
+        return LabelMapRecord.encode(label_map_image)
+
+    def prepare_target(self, target: Any, image_size: tuple[int, int]) -> tv_tensors.Mask:
+        """The decoded label map of a sample whose image has just been read."""
+        label_map = target.decode()
+        if tuple(label_map.shape) != tuple(image_size):
+            raise DataError(
+                f"A label map of {label_map.shape[1]}x{label_map.shape[0]} pixels belongs to an image now "
+                f"{image_size[1]}x{image_size[0]}: the image file changed after import; restart the run"
+            )
+        return tv_tensors.Mask(label_map)
 
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> SegDataEntity:
         """Entity with the transformed label map."""
@@ -74,8 +110,7 @@ class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
 
     def labels_of(self, target: Any) -> list[int]:
         """The classes present in a label map."""
-        values = torch.unique(torch.as_tensor(target)).tolist()
-        return [int(v) for v in values if v != IGNORE_INDEX]
+        return list(target.classes)
 
     def import_warnings(self) -> list[str]:
         """Images left out for lack of masks, and images with pixels no class covers."""
