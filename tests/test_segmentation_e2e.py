@@ -86,9 +86,7 @@ def test_test_on_the_latest_run_matches_its_validation(run: dict[str, Any]) -> N
     assert run["test"]["test/mIoU"] == pytest.approx(run["train"]["val/mIoU"], abs=1e-6)
 
 
-def test_predict_writes_a_table_and_images_with_the_mask_overlaid(
-    run: dict[str, Any], otx: Callable[..., Any]
-) -> None:
+def test_predict_writes_a_table_and_images_with_the_mask_overlaid(run: dict[str, Any], otx: Callable[..., Any]) -> None:
     result = otx("predict", "--work_dir", run["work_dir"], "--save_images")
     assert result.code == 0, result.err
     folder = run["work_dir"] / ".latest" / "predict"
