@@ -102,5 +102,5 @@ def test_a_label_outside_the_label_list_is_an_error(label: int | None) -> None:
 
 def test_more_classes_than_a_uint8_label_map_holds_is_an_error() -> None:
     item = _item([Mask(image=np.ones((4, 6), dtype=bool), label=0)])
-    with pytest.raises(DataError, match="at most 254"):
+    with pytest.raises(DataError, match="at most 255"):
         SemanticSegAdapter().target_from_item(item, label_map=list(range(300)))

@@ -122,3 +122,28 @@ def test_prediction_rows_and_drawing_leave_background_undrawn() -> None:
     changed = drawn.sum(dim=0) > 0
     assert changed[:4, :4].all()  # the object, scaled to the original size
     assert not changed[4:, :].any() and not changed[:, 4:].any()
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_recipe_exports_to_an_ir_that_predicts_as_the_torch_model(name: str, tmp_path: Path) -> None:
+    import openvino as ov
+
+    from otx.core.export.deployed import OpenVINOModule
+    from otx.core.export.ir import save_ir, to_openvino
+
+    config = structure(
+        {"task": "SEMANTIC_SEGMENTATION", "label_names": list(LABELS.label_names), **load_yaml(RECIPES[name])},
+        RunConfig,
+    )
+    config.data.input_size = (32, 32)
+    model = _model(RECIPES[name]).eval()
+    xml = save_ir(to_openvino(model, config), tmp_path / "model.xml", fp16=False)
+    assert ov.Core().read_model(str(xml)).get_rt_info(["model_info", "model_type"]).astype(str) == "Segmentation"
+    batch = _batch()
+    with torch.no_grad():
+        expected = model(batch)
+    model.use_deployed(OpenVINOModule(xml))
+    deployed = model(batch)
+    assert isinstance(expected, SegBatchPredEntity) and isinstance(deployed, SegBatchPredEntity)
+    torch.testing.assert_close(deployed.probabilities, expected.probabilities, atol=1e-4, rtol=1e-3)
+    assert torch.equal(deployed.labels, expected.labels)

@@ -65,10 +65,10 @@ class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
 
     def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> LabelMapRecord | None:
         """The item's label map in the model's label order; ``None`` for items without masks."""
-        if len(label_map) >= IGNORE_INDEX:
+        if len(label_map) > IGNORE_INDEX:
             raise DataError(
                 f"The dataset has {len(label_map)} classes; semantic segmentation supports at most "
-                f"{IGNORE_INDEX - 1} (value {IGNORE_INDEX} marks ignored pixels)"
+                f"{IGNORE_INDEX} (indices 0-{IGNORE_INDEX - 1}; {IGNORE_INDEX} marks ignored pixels)"
             )
         masks = sorted((a for a in item.annotations if isinstance(a, Mask)), key=lambda a: a.z_order)
         if not masks:
