@@ -93,6 +93,7 @@ def test_instance_segmentation_trains_masks_and_reports_mask_metrics(tmp_path: P
     assert len(list((tmp_path / ".latest" / "predict" / "images").glob("*.png"))) == 4
     with pytest.raises(ConfigError, match="cannot be exported"):
         engine.export()
+    assert engine.work_dir.latest("export") is None  # no empty export run left behind
 
 
 def _otx(*argv: str) -> None:

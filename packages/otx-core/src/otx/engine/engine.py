@@ -204,6 +204,7 @@ class Engine:
         if resolved.is_ir:
             raise CheckpointError(f"{resolved.path} is already exported; export takes a .ckpt training checkpoint")
         model = self._build_model(resolved.config, resolved).eval()
+        model.export_module()  # models that cannot be exported say so before a run folder is made
         run = self.work_dir.new_run("export")
         written = export_files(model, resolved.config, run, formats)
         print_summary(f"{resolved.config.model.name}: exported", {}, {k: str(v) for k, v in written.items()})

@@ -185,9 +185,11 @@ class TinyDetector(OTXDetectionModel):
         probabilities = logits.sigmoid()
         focal = (probabilities - target_scores).abs().pow(2.0)
         cls_loss = (F.binary_cross_entropy_with_logits(logits, target_scores, reduction="none") * focal).sum()
-        weights = target_scores.sum(-1)[positive]
-        box_loss = (generalized_box_iou_loss(boxes[positive], target_boxes[positive], reduction="none") * weights).sum()
-        return OTXBatchLossEntity({"cls": cls_loss / normalizer, "box": self.box_loss_weight * box_loss / normalizer})
+        # Every positive point's box counts fully: weighting by the (IoU-based) score target would starve
+        # small objects, whose early boxes overlap poorly, of the regression that would improve them.
+        box_loss = generalized_box_iou_loss(boxes[positive], target_boxes[positive], reduction="sum")
+        positives = positive.sum().clamp(min=1)
+        return OTXBatchLossEntity({"cls": cls_loss / normalizer, "box": self.box_loss_weight * box_loss / positives})
 
     def _detections(self, scores: Tensor, boxes: Tensor, batch: DetBatchDataEntity) -> DetBatchPredEntity:
         candidates, labels = top_candidates(scores, boxes, batch.images.shape[-2], batch.images.shape[-1])
