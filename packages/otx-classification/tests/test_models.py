@@ -190,3 +190,16 @@ def test_pretrained_weights_from_a_local_file(tmp_path: Path) -> None:
     first_conv = model.model.features[0][0].weight
     assert torch.equal(first_conv, torch.full_like(first_conv, 0.125))
     assert model.model.head[-1].out_features == 2
+
+
+def test_drawn_prediction_frames_the_image_in_the_label_colour() -> None:
+    from otx.core.visualize import label_colors
+
+    model = _tiny_resnet()
+    scores = torch.tensor([[0.1, 0.7, 0.2]])
+    preds = MulticlassClsBatchPredEntity(imgs_info=_batch(1).imgs_info, scores=scores, labels=torch.tensor([1]))
+    image = torch.zeros(3, 64, 96, dtype=torch.uint8)
+    drawn = model.draw_prediction(image, preds, 0)
+    assert drawn.shape == image.shape
+    assert drawn[:, 32, 0].tolist() == list(label_colors(LABELS.num_classes)[1])  # the frame's left edge
+    assert not drawn[:, 40:50, 40:50].any()  # the middle stays untouched
