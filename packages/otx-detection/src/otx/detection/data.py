@@ -1,24 +1,76 @@
-"""Datumaro items to detection and instance-segmentation samples, with bad boxes fixed or dropped and counted."""
+"""Datumaro items to detection and instance-segmentation samples, with bad boxes fixed or dropped and counted.
+
+Objects are kept as small numpy records (:class:`ObjectTargets`) between import and loading, so that
+samples are cheap to pickle into loader processes; masks are rasterized from the shapes only when an
+image is loaded.
+"""
 
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
+from attrs import frozen
 from datumaro.components.annotation import Annotation, Bbox, Mask, Polygon
 from datumaro.components.dataset_base import DatasetItem
+from PIL import Image, ImageDraw
 from torchvision import tv_tensors
 
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.entity import ImageInfo
 from otx.core.errors import DataError
 from otx.detection.entities import DetBatchDataEntity, DetDataEntity, InstSegBatchDataEntity, InstSegDataEntity
-from otx.detection.targets import ObjectTargets, Shape, to_tv_tensors
 
-__all__ = ["DetectionAdapter", "InstanceSegmentationAdapter"]
+__all__ = ["DetectionAdapter", "InstanceSegmentationAdapter", "ObjectTargets"]
 
 MIN_SIDE = 1.0
 """Boxes thinner than this many pixels (after clipping to the image) are dropped."""
+
+Shape = tuple[np.ndarray, ...] | np.ndarray
+"""An object's outline: polygons (each ``(K, 2)`` xy points) or a boolean mask ``(H, W)``."""
+
+
+@frozen(kw_only=True)
+class ObjectTargets:
+    """``boxes`` ``(N, 4)`` XYXY pixels, ``labels`` ``(N,)``, ``shapes`` (instance segmentation only)."""
+
+    boxes: np.ndarray
+    labels: np.ndarray
+    shapes: tuple[Shape, ...] | None = None
+
+
+def _rasterize(shapes: Sequence[Shape], size: tuple[int, int]) -> np.ndarray:
+    """Boolean masks ``(N, H, W)`` of ``shapes`` on an image of ``size`` ``(height, width)``."""
+    height, width = size
+    masks = np.zeros((len(shapes), height, width), dtype=bool)
+    for i, shape in enumerate(shapes):
+        if isinstance(shape, np.ndarray):
+            h, w = min(height, shape.shape[0]), min(width, shape.shape[1])
+            masks[i, :h, :w] = shape[:h, :w]
+            continue
+        canvas = Image.new("1", (width, height))
+        draw = ImageDraw.Draw(canvas)
+        for polygon in shape:
+            draw.polygon([(float(x), float(y)) for x, y in polygon], fill=1)
+        masks[i] = np.asarray(canvas, dtype=bool)
+    return masks
+
+
+def _to_tv_tensors(targets: ObjectTargets, size: tuple[int, int]) -> dict[str, torch.Tensor]:
+    """The targets as torchvision v2 transforms move them, boxes clipped to ``size``."""
+    boxes = tv_tensors.BoundingBoxes(
+        torch.from_numpy(targets.boxes).float().reshape(-1, 4),
+        format=tv_tensors.BoundingBoxFormat.XYXY,
+        canvas_size=size,
+    )
+    result: dict[str, torch.Tensor] = {
+        "boxes": tv_tensors.wrap(boxes.clamp(min=0).minimum(torch.tensor([size[1], size[0]] * 2)), like=boxes),
+        "labels": torch.from_numpy(targets.labels).long(),
+    }
+    if targets.shapes is not None:
+        result["masks"] = tv_tensors.Mask(torch.from_numpy(_rasterize(targets.shapes, size)))
+    return result
 
 
 def _objects(item: DatasetItem) -> list[list[Annotation]]:
@@ -116,7 +168,7 @@ class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
         if not isinstance(target, ObjectTargets):
             msg = f"{type(self).__name__} expects ObjectTargets, got {type(target).__name__}"
             raise TypeError(msg)
-        return to_tv_tensors(target, image_size)
+        return _to_tv_tensors(target, image_size)
 
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> DetDataEntity:
         """Entity with the transformed boxes and labels."""
