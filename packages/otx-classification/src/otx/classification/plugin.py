@@ -10,7 +10,7 @@ PLUGIN = TaskPlugin(
     tasks=(
         TaskSpec(
             task=OTXTaskType.MULTI_CLASS_CLS,
-            recipe_package="otx.classification.recipes",
+            recipe_package="otx.classification.recipes.multi_class_cls",
             default_model="tiny_resnet",
             dataset_adapter="otx.classification.data:MulticlassClsAdapter",
             formats=(

@@ -10,7 +10,7 @@ PLUGIN = TaskPlugin(
     tasks=(
         TaskSpec(
             task=OTXTaskType.SEMANTIC_SEGMENTATION,
-            recipe_package="otx.segmentation.recipes",
+            recipe_package="otx.segmentation.recipes.semantic_segmentation",
             default_model="tiny_seg",
             dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
             formats=(
