@@ -10,36 +10,14 @@ torch.Size([1, 2])
 
 from collections.abc import Sequence
 
-import torch
 from torch import Tensor, nn
 
 from otx.classification.models.base import OTXMulticlassClsModel
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.model.layers import BasicBlock, ConvNormAct
 from otx.core.types.label import LabelInfo
 
 __all__ = ["TinyResNet", "TinyResNetClassifier"]
-
-
-def _conv_bn_relu(c_in: int, c_out: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
-
-
-class BasicBlock(nn.Module):
-    """Two 3x3 convolutions with an identity (or 1x1 projection) shortcut."""
-
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-        super().__init__()
-        self.conv1 = _conv_bn_relu(c_in, c_out, stride)
-        last_bn = nn.BatchNorm2d(c_out)
-        nn.init.zeros_(last_bn.weight)  # each block starts as identity: stabler from scratch
-        self.conv2 = nn.Sequential(nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), last_bn)
-        self.shortcut: nn.Module = nn.Identity()
-        if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Residual sum, then ReLU."""
-        return torch.relu(self.conv2(self.conv1(x)) + self.shortcut(x))
 
 
 class TinyResNet(nn.Module):
@@ -54,11 +32,11 @@ class TinyResNet(nn.Module):
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = [_conv_bn_relu(3, stem_width, 2)]
+        layers: list[nn.Module] = [ConvNormAct(3, stem_width, stride=2)]
         c_in = stem_width
         for width, depth in zip(widths, depths, strict=True):
             for i in range(depth):
-                layers.append(BasicBlock(c_in, width, 2 if i == 0 else 1))
+                layers.append(BasicBlock(c_in, width, stride=2 if i == 0 else 1, zero_init_last=True))
                 c_in = width
         self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(

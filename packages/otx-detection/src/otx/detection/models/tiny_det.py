@@ -17,11 +17,11 @@ from torchvision.ops import batched_nms, generalized_box_iou_loss
 
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.model.layers import BasicBlock, ConvNormAct
 from otx.core.types.label import LabelInfo
 from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models.assigner import TaskAlignedAssigner
 from otx.detection.models.base import OTXDetectionModel
-from otx.detection.models.layers import BasicBlock, ConvBNAct
 
 __all__ = ["TinyDetNet", "TinyDetector"]
 
@@ -35,11 +35,11 @@ class _Backbone(nn.Module):
     def __init__(self, widths: Sequence[int], depths: Sequence[int]) -> None:
         super().__init__()
         self.stem = nn.Sequential(
-            ConvBNAct(3, widths[0] // 2, stride=2), ConvBNAct(widths[0] // 2, widths[0], stride=2)
+            ConvNormAct(3, widths[0] // 2, stride=2), ConvNormAct(widths[0] // 2, widths[0], stride=2)
         )
         stages = []
         for i, (width, depth) in enumerate(zip(widths, depths, strict=True)):
-            first = ConvBNAct(widths[i - 1], width, stride=2) if i else nn.Identity()
+            first = ConvNormAct(widths[i - 1], width, stride=2) if i else nn.Identity()
             stages.append(nn.Sequential(first, *(BasicBlock(width) for _ in range(depth))))
         self.stages = nn.ModuleList(stages)
 
@@ -58,8 +58,8 @@ class _FPN(nn.Module):
 
     def __init__(self, in_channels: Sequence[int], width: int) -> None:
         super().__init__()
-        self.lateral = nn.ModuleList(ConvBNAct(c, width, kernel=1) for c in in_channels)
-        self.smooth = nn.ModuleList(ConvBNAct(width, width) for _ in in_channels)
+        self.lateral = nn.ModuleList(ConvNormAct(c, width, kernel_size=1) for c in in_channels)
+        self.smooth = nn.ModuleList(ConvNormAct(width, width) for _ in in_channels)
 
     def forward(self, features: Sequence[Tensor]) -> list[Tensor]:
         """Fused maps, finest first."""
@@ -74,8 +74,8 @@ class _Head(nn.Module):
 
     def __init__(self, width: int, num_classes: int, convs: int) -> None:
         super().__init__()
-        self.cls_tower = nn.Sequential(*(ConvBNAct(width, width) for _ in range(convs)))
-        self.reg_tower = nn.Sequential(*(ConvBNAct(width, width) for _ in range(convs)))
+        self.cls_tower = nn.Sequential(*(ConvNormAct(width, width) for _ in range(convs)))
+        self.reg_tower = nn.Sequential(*(ConvNormAct(width, width) for _ in range(convs)))
         self.cls = nn.Conv2d(width, num_classes, 1)
         self.reg = nn.Conv2d(width, 4, 1)
         if self.cls.bias is not None:

@@ -14,37 +14,15 @@ torch.Size([1, 2, 32, 32])
 
 from collections.abc import Sequence
 
-import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor, nn
 
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.model.layers import BasicBlock, ConvNormAct
 from otx.core.types.label import LabelInfo
 from otx.segmentation.models.base import OTXSegmentationModel
 
 __all__ = ["TinySeg", "TinySegModel"]
-
-
-def _conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
-
-
-class BasicBlock(nn.Module):
-    """Two 3x3 convolutions with an identity (or strided 1x1 projection) shortcut."""
-
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-        super().__init__()
-        self.conv1 = _conv_bn_relu(c_in, c_out, stride)
-        last_bn = nn.BatchNorm2d(c_out)
-        nn.init.zeros_(last_bn.weight)  # each block starts as identity: stabler from scratch
-        self.conv2 = nn.Sequential(nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), last_bn)
-        self.shortcut: nn.Module = nn.Identity()
-        if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Residual sum, then ReLU."""
-        return torch.relu(self.conv2(self.conv1(x)) + self.shortcut(x))
 
 
 class TinySeg(nn.Module):
@@ -73,7 +51,10 @@ class TinySeg(nn.Module):
         stages: list[nn.Module] = []
         c_in = 3
         for width, depth in zip(widths, depths, strict=True):
-            blocks = [_conv_bn_relu(c_in, width, 2), *(BasicBlock(width, width, 1) for _ in range(depth))]
+            blocks = [
+                ConvNormAct(c_in, width, stride=2),
+                *(BasicBlock(width, zero_init_last=True) for _ in range(depth)),
+            ]
             stages.append(nn.Sequential(*blocks))
             c_in = width
         self.stages = nn.ModuleList(stages)
@@ -82,7 +63,7 @@ class TinySeg(nn.Module):
             nn.Conv2d(width, decoder_width, 1, bias=False) for width in widths[self.first_decoded :]
         )
         self.head = nn.Sequential(
-            _conv_bn_relu(decoder_width, decoder_width), nn.Dropout2d(dropout), nn.Conv2d(decoder_width, num_classes, 1)
+            ConvNormAct(decoder_width, decoder_width), nn.Dropout2d(dropout), nn.Conv2d(decoder_width, num_classes, 1)
         )
 
     def forward(self, x: Tensor) -> Tensor:
