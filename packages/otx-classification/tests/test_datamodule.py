@@ -11,10 +11,10 @@ from PIL import Image
 
 from otx.classification.data import MulticlassClsAdapter
 from otx.classification.entities import MulticlassClsBatchDataEntity
+from otx.classification.formats.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS
 from otx.core.config.recipe import DataConfig
 from otx.core.data import module as module_module
 from otx.core.data.formats import candidate_formats
-from otx.core.data.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS
 from otx.core.data.module import OTXDataModule, default_num_workers
 from otx.core.errors import ConfigError, DataError
 

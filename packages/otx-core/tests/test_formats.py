@@ -1,6 +1,8 @@
-"""Format detection from the folder alone, and the errors for unusable data roots."""
+"""Format detection from the folder alone, and the errors for unusable data roots.
 
-import logging
+Each task package tests its own readers (class folders: otx-classification).
+"""
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,7 +10,6 @@ import pytest
 from datumaro.components.annotation import AnnotationType, Label
 
 from otx.core.data.formats import candidate_formats, check_data_root, choose_format, import_dataset
-from otx.core.data.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS, detect_image_folders
 from otx.core.errors import DataError
 
 
@@ -54,36 +55,6 @@ def test_check_data_root_errors(tmp_path: Path) -> None:
         check_data_root(empty)
 
 
-def test_flat_class_folders(class_folders: Path) -> None:
-    assert detect_image_folders(class_folders) == FLAT_FOLDERS
-    assert candidate_formats(class_folders) == [FLAT_FOLDERS]
-
-
-def test_subset_class_folders(tmp_path: Path, image_writer: Callable[..., Path]) -> None:
-    for subset in ("train", "val"):
-        for name in ("ants", "bees"):
-            image_writer(tmp_path / subset / name / "0.jpg")
-    assert candidate_formats(tmp_path) == [SUBSET_FOLDERS]
-
-
-def test_stray_files_do_not_break_class_folders(class_folders: Path) -> None:
-    (class_folders / "cat" / "notes.txt").write_text("not an image")
-    (class_folders / ".hidden").mkdir()
-    assert candidate_formats(class_folders) == [FLAT_FOLDERS]
-
-
-def test_loose_images_are_not_class_folders(tmp_path: Path, image_writer: Callable[..., Path]) -> None:
-    image_writer(tmp_path / "a.png")
-    image_writer(tmp_path / "b" / "c.png")
-    assert detect_image_folders(tmp_path) is None
-
-
-def test_nested_folders_are_not_class_folders(tmp_path: Path, image_writer: Callable[..., Path]) -> None:
-    image_writer(tmp_path / "a" / "deeper" / "c.png")
-    image_writer(tmp_path / "b" / "c.png")
-    assert detect_image_folders(tmp_path) is None
-
-
 def test_datumaro_json_is_detected(tmp_path: Path) -> None:
     root = _datumaro_json(tmp_path / "dm")
     assert (root / "annotations" / "default.json").is_file()
@@ -100,7 +71,19 @@ def test_unknown_layout_has_no_candidates_and_choose_format_explains(tmp_path: P
     with pytest.raises(DataError) as info:
         choose_format(candidates, [], tmp_path)
     assert str(tmp_path) in str(info.value)
-    assert "class folders" in str(info.value)
+    assert "class folders (root/<class>/*.jpg)" in str(info.value)  # the installed readers' layouts
+    assert "Datumaro" in str(info.value)
+
+
+def test_the_core_reads_class_folders_only_through_the_classification_package(
+    class_folders: Path, hide_task_packages: Callable[..., None]
+) -> None:
+    assert candidate_formats(class_folders) == ["image_folders"]
+    hide_task_packages("otx-classification")
+    assert candidate_formats(class_folders) == ["imagenet"]  # Datumaro's reading, no longer superseded
+    with pytest.raises(DataError) as info:
+        choose_format([], [], class_folders)
+    assert "class folders" not in str(info.value)
 
 
 def test_choose_format_prefers_and_refuses_ambiguity(tmp_path: Path) -> None:
@@ -108,22 +91,6 @@ def test_choose_format_prefers_and_refuses_ambiguity(tmp_path: Path) -> None:
     assert choose_format(["voc"], ["coco"], tmp_path) == "voc"
     with pytest.raises(DataError, match="--task"):
         choose_format(["voc", "coco"], [], tmp_path)
-
-
-def test_image_folders_import_skips_non_images_with_a_warning(
-    class_folders: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    (class_folders / "dog" / "labels.csv").write_text("x")
-    with caplog.at_level(logging.WARNING):
-        dataset = import_dataset(class_folders, FLAT_FOLDERS)
-    assert len(dataset) == 8
-    assert "labels.csv" in caplog.text
-    names = [c.name for c in dataset.categories()[AnnotationType.label].items]
-    assert names == ["cat", "dog"]
-    for item in dataset:
-        (label,) = item.annotations
-        assert names[label.label] == item.id.split("/")[0]
-        assert Path(item.media.path).is_file()
 
 
 def test_broken_datumaro_json_names_the_folder(tmp_path: Path) -> None:

@@ -26,6 +26,10 @@ PLUGIN = TaskPlugin(
                 "imagenet_with_subset_dirs",
                 "imagenet",
             ),
+            dataset_formats=(
+                "otx.classification.formats.image_folders:IMAGE_FOLDERS",
+                "otx.classification.formats.image_folders:IMAGE_FOLDERS_WITH_SUBSETS",
+            ),
         ),
     ),
 )

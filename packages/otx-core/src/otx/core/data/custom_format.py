@@ -14,16 +14,23 @@ __all__ = ["DatasetFormat", "installed_formats"]
 
 @frozen(kw_only=True)
 class DatasetFormat:
-    """A named format: how to recognise a folder of it, and how to read it into a Datumaro dataset."""
+    """A named format: how to recognise a folder of it, and how to read it into a Datumaro dataset.
+
+    A reader named like a Datumaro format replaces Datumaro's importer for that format.
+    """
 
     name: str
     detect: Callable[[Path], bool]
     load: Callable[[Path], Dataset]
+    layout: str = ""
+    """The folder layout in a few words, for the error when no format matches a folder."""
+    supersedes: tuple[str, ...] = ()
+    """Datumaro formats left out of a folder's candidates where this reader detects it (same layout, read better)."""
 
 
 @functools.cache
 def installed_formats() -> Mapping[str, DatasetFormat]:
-    """Every reader the installed task packages declare, by format name."""
+    """Every reader the installed task packages declare, by format name, in the order they declare them."""
     found: dict[str, DatasetFormat] = {}
     for spec in all_specs().values():
         for dotted in spec.dataset_formats:

@@ -1,6 +1,9 @@
-"""Find a dataset's format from its folder alone, and import it with Datumaro."""
+"""Find a dataset's format from its folder alone, and import it.
 
-import logging
+The readers of the installed task packages (:mod:`otx.core.data.custom_format`) come first, then
+Datumaro's importers; the core itself knows no format.
+"""
+
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -8,17 +11,9 @@ from pathlib import Path
 from datumaro.components.dataset import Dataset
 
 from otx.core.data.custom_format import installed_formats
-from otx.core.data.image_folders import (
-    FLAT_FOLDERS,
-    SUBSET_FOLDERS,
-    detect_image_folders,
-    import_image_folders,
-)
 from otx.core.errors import DataError
 
 __all__ = ["candidate_formats", "check_data_root", "choose_format", "import_dataset"]
-
-log = logging.getLogger(__name__)
 
 
 def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
@@ -36,21 +31,18 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
 
 
 def candidate_formats(root: Path) -> list[str]:
-    """Every format ``root`` matches: class folders first, then task packages' readers, then Datumaro's."""
-    folders = detect_image_folders(root)
-    if folders is not None:
-        return [folders]
+    """Every format ``root`` matches: the installed readers' first, then Datumaro's that none of them supersedes."""
     from datumaro.components.environment import Environment
 
-    own = [name for name, reader in installed_formats().items() if reader.detect(root)]
-    return [*own, *(name for name in Environment().detect_dataset(str(root)) if name not in own)]
+    own = [reader for reader in installed_formats().values() if reader.detect(root)]
+    left_out = {name for reader in own for name in (reader.name, *reader.supersedes)}
+    datumaro = [name for name in Environment().detect_dataset(str(root)) if name not in left_out]
+    return [*(reader.name for reader in own), *datumaro]
 
 
 def import_dataset(root: Path, data_format: str) -> Dataset:
     """Import ``root`` as ``data_format``, with errors that name the folder."""
     root = check_data_root(root)
-    if data_format in (FLAT_FOLDERS, SUBSET_FOLDERS):
-        return import_image_folders(root, data_format)
     reader = installed_formats().get(data_format)
     try:
         dataset = reader.load(root) if reader is not None else Dataset.import_from(str(root), data_format)
@@ -65,10 +57,9 @@ def import_dataset(root: Path, data_format: str) -> Dataset:
 def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Path) -> str:
     """Pick the first of ``preferred`` that ``root`` matches; error if none or ambiguous."""
     if not candidates:
-        raise DataError(
-            f"Cannot recognise the dataset format of {root}. Expected class folders (root/<class>/*.jpg or "
-            "root/<train|val>/<class>/*.jpg) or an annotated format Datumaro detects (COCO, VOC, YOLO, Datumaro ...)"
-        )
+        layouts = [reader.layout for reader in installed_formats().values() if reader.layout]
+        known = [*layouts, "a format Datumaro detects (COCO, VOC, YOLO, Datumaro ...)"]
+        raise DataError(f"Cannot recognise the dataset format of {root}. Expected one of: {'; '.join(known)}")
     for fmt in preferred:
         if fmt in candidates:
             return fmt

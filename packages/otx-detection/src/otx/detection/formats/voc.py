@@ -108,5 +108,10 @@ def _load(root: Path) -> Dataset:
     return Dataset.from_iterable(items, categories={AnnotationType.label: categories})
 
 
-VOC_DETECTION = DatasetFormat(name="voc_detection", detect=_detect, load=_load)
+VOC_DETECTION = DatasetFormat(
+    name="voc_detection",
+    detect=_detect,
+    load=_load,
+    layout="Pascal VOC detection (Annotations/*.xml, JPEGImages/, ImageSets/Main/<subset>.txt)",
+)
 """Replaces Datumaro's ``voc_detection`` importer."""

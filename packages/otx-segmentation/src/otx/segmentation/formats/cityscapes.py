@@ -96,5 +96,10 @@ def _load(root: Path) -> Dataset:
     return dataset_of_index_maps(items, names)
 
 
-CITYSCAPES = DatasetFormat(name="cityscapes", detect=_detect, load=_load)
+CITYSCAPES = DatasetFormat(
+    name="cityscapes",
+    detect=_detect,
+    load=_load,
+    layout="Cityscapes (leftImg8bit/<subset>/<city>/*.png, gtFine/<subset>/<city>/*_gtFine_*Ids.png)",
+)
 """Replaces Datumaro's ``cityscapes`` importer."""

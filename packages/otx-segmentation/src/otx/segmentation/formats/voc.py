@@ -128,5 +128,10 @@ def _load(root: Path) -> Dataset:
     return dataset_of_index_maps(items, names)
 
 
-VOC_SEGMENTATION = DatasetFormat(name="voc_segmentation", detect=_detect, load=_load)
+VOC_SEGMENTATION = DatasetFormat(
+    name="voc_segmentation",
+    detect=_detect,
+    load=_load,
+    layout="Pascal VOC segmentation (SegmentationClass/*.png, JPEGImages/, ImageSets/Segmentation/<subset>.txt)",
+)
 """Replaces Datumaro's ``voc_segmentation`` importer."""

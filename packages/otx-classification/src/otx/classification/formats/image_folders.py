@@ -1,11 +1,13 @@
 """ImageNet-style class folders, with or without ``train``/``val``/``test`` subset folders.
 
 Datumaro's own importer rejects a whole tree when one file has an unlisted extension (for
-example a ``.gif`` among ``.jpg`` files); this reader accepts every image file it can name and
-reports the files it skips.
+example a ``.gif`` among ``.jpg`` files); these readers accept every image file they can name and
+report the files they skip. Where they detect a folder, Datumaro's ``imagenet`` and
+``imagenet_with_subset_dirs`` detections of it are left out of the candidates.
 """
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from datumaro.components.annotation import AnnotationType, Label, LabelCategories
@@ -13,9 +15,10 @@ from datumaro.components.dataset import Dataset
 from datumaro.components.dataset_base import DatasetItem
 from datumaro.components.media import Image as DmImage
 
+from otx.core.data.custom_format import DatasetFormat
 from otx.core.data.image_io import IMAGE_SUFFIXES
 
-__all__ = ["FLAT_FOLDERS", "SUBSET_FOLDERS", "detect_image_folders", "import_image_folders"]
+__all__ = ["FLAT_FOLDERS", "IMAGE_FOLDERS", "IMAGE_FOLDERS_WITH_SUBSETS", "SUBSET_FOLDERS"]
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +43,21 @@ def _is_class_folder_tree(root: Path) -> bool:
     return True
 
 
-def detect_image_folders(root: Path) -> str | None:
-    """Which class-folder layout ``root`` has, if any."""
+def _has_subset_folders(root: Path) -> bool:
     children = _visible_children(root)
-    if children and all(c.is_dir() and c.name.lower() in SUBSET_NAMES for c in children):
-        return SUBSET_FOLDERS if all(_is_class_folder_tree(c) for c in children) else None
-    return FLAT_FOLDERS if _is_class_folder_tree(root) else None
+    return bool(children) and all(c.is_dir() and c.name.lower() in SUBSET_NAMES for c in children)
 
 
-def import_image_folders(root: Path, layout: str) -> Dataset:
+def _detect_flat(root: Path) -> bool:
+    return not _has_subset_folders(root) and _is_class_folder_tree(root)
+
+
+def _detect_subsets(root: Path) -> bool:
+    return _has_subset_folders(root) and all(_is_class_folder_tree(c) for c in _visible_children(root))
+
+
+def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
     """A Datumaro dataset with one ``Label`` per image, named after its folder."""
-    subsets = {c.name: c for c in _visible_children(root)} if layout == SUBSET_FOLDERS else {"default": root}
     class_names = sorted({d.name for folder in subsets.values() for d in _visible_children(folder)})
     label_ids = {name: i for i, name in enumerate(class_names)}
     items, skipped = [], []
@@ -72,3 +79,30 @@ def import_image_folders(root: Path, layout: str) -> Dataset:
         log.warning("Skipped %d non-image file(s) under %s, e.g. %s", len(skipped), root, skipped[0])
     categories = LabelCategories.from_iterable(class_names)
     return Dataset.from_iterable(items, categories={AnnotationType.label: categories})
+
+
+def _load_flat(root: Path) -> Dataset:
+    return _read(root, {"default": root})
+
+
+def _load_subsets(root: Path) -> Dataset:
+    return _read(root, {c.name: c for c in _visible_children(root)})
+
+
+IMAGE_FOLDERS = DatasetFormat(
+    name=FLAT_FOLDERS,
+    detect=_detect_flat,
+    load=_load_flat,
+    layout="class folders (root/<class>/*.jpg)",
+    supersedes=("imagenet",),
+)
+"""``root/<class>/<image>``: one subset, split by the data module."""
+
+IMAGE_FOLDERS_WITH_SUBSETS = DatasetFormat(
+    name=SUBSET_FOLDERS,
+    detect=_detect_subsets,
+    load=_load_subsets,
+    layout="class folders in subset folders (root/<train|val|test>/<class>/*.jpg)",
+    supersedes=("imagenet_with_subset_dirs",),
+)
+"""``root/<subset>/<class>/<image>``: the subsets as the folders name them."""
