@@ -1,4 +1,7 @@
-"""Fixtures of the cross-package and end-to-end tests: a tiny, learnable dataset and a CLI runner."""
+"""Fixtures of the cross-package tests: a tiny, learnable class-folder dataset.
+
+The CLI runner and the small-run overrides come from the root ``conftest.py``.
+"""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +14,6 @@ from PIL import Image, ImageDraw
 torch.set_num_threads(1)
 
 CLASSES = ("circle", "square")
-SMALL = {"data.input_size": [32, 32], "data.batch_size": 4, "data.num_workers": 0}
-"""Engine overrides that keep a run to about a second on one CPU thread."""
-SMALL_ARGS = ["--set", "data.input_size=[32,32]", "--set", "data.batch_size=4", "--set", "data.num_workers=0"]
-"""The same as ``otx train`` flags."""
 
 
 def shape_image(kind: str, rng: np.random.Generator, size: int = 32) -> Image.Image:
@@ -56,46 +55,3 @@ def shapes_maker() -> Callable[..., Path]:
 def classes() -> tuple[str, ...]:
     """The class names of the shapes datasets, in label order."""
     return CLASSES
-
-
-@pytest.fixture(scope="session")
-def small() -> dict[str, object]:
-    """Engine overrides that keep a run to about a second on one CPU thread."""
-    return dict(SMALL)
-
-
-@pytest.fixture(scope="session")
-def small_args() -> list[str]:
-    """``otx train`` flags that keep a run to about a second on one CPU thread."""
-    return list(SMALL_ARGS)
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_line(self) -> str:
-        """The one error line; fails the test unless stderr is exactly one ``otx: error:`` line."""
-        lines = [line for line in self.err.splitlines() if line.strip()]
-        assert len(lines) == 1, f"expected one line on stderr, got: {self.err!r}"
-        assert lines[0].startswith("otx: error:"), lines[0]
-        return lines[0]
-
-
-@pytest.fixture
-def otx(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run ``otx`` in-process: ``otx("train", "--data_root", ...)`` -> exit code, stdout, stderr."""
-    from otx.cli.main import main
-
-    def run(*argv: str | Path) -> CliResult:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in argv])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run

@@ -1,15 +1,14 @@
-"""The deploy path end to end: export, IR test, Model API parity, INT8 optimize, benchmark, bad input."""
+"""The deploy path's errors: an IR without its weights, corrupt files, no calibration data, an uninstalled task.
 
-import json
+Export, IR test, Model API parity, INT8 and benchmark are checked per task in each package's ``test_e2e.py``.
+"""
+
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import openvino as ov
 import pytest
-from PIL import Image
 
 from otx.core.errors import CheckpointError, DataError
 from otx.engine import Engine
@@ -26,59 +25,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, shapes_root: Path, small: 
     engine = Engine(data_root=data, work_dir=work_dir, overrides=small)
     engine.train(max_epochs=3)
     exported = Engine(work_dir=work_dir).export()
-    return {"work_dir": work_dir, "data": data, "exported": exported, "torch": engine.test()}
-
-
-def test_export_writes_ir_fp32_fp16_and_onnx_with_model_api_metadata(trained: dict[str, Any]) -> None:
-    exported = trained["exported"]
-    assert {"OpenVINO IR FP32", "OpenVINO IR FP16", "ONNX"} == set(exported)
-    for path in exported.values():
-        assert path.is_file()
-    model = ov.Core().read_model(str(exported["OpenVINO IR FP32"]))
-    info = {key: model.get_rt_info(["model_info", key]).astype(str) for key in ("model_type", "labels", "mean_values")}
-    assert info == {"model_type": "Classification", "labels": "circle square", "mean_values": "123.675 116.28 103.53"}
-    assert model.inputs[0].get_partial_shape().to_string() == "[?,3,32,32]"
-
-
-def test_ir_metrics_match_the_torch_model(trained: dict[str, Any]) -> None:
-    engine = Engine(work_dir=trained["work_dir"])
-    fp32 = engine.test(checkpoint=trained["exported"]["OpenVINO IR FP32"])
-    fp16 = engine.test(checkpoint=trained["exported"]["OpenVINO IR FP16"])
-    assert abs(fp32["test/accuracy"] - trained["torch"]["test/accuracy"]) <= 0.005
-    assert abs(fp16["test/accuracy"] - trained["torch"]["test/accuracy"]) <= 0.005
-
-
-def test_model_api_runs_the_ir_without_otx_and_agrees_with_our_predictions(trained: dict[str, Any]) -> None:
-    from model_api.models import Model
-
-    xml = trained["exported"]["OpenVINO IR FP32"]
-    ours = Engine(work_dir=trained["work_dir"]).predict(checkpoint=xml)
-    wrapper = Model.create_model(str(xml), preload=True)
-    compared = 0
-    for batch in ours:
-        for info, label in zip(batch.imgs_info, batch.labels.tolist(), strict=True):
-            bgr = np.asarray(Image.open(info.path).convert("RGB"))[..., ::-1].copy()
-            assert wrapper(bgr).top_labels[0].id == label, info.path
-            compared += 1
-    assert compared > 0
-
-
-def test_optimize_quantizes_to_int8_and_reports_accuracy_before_and_after(trained: dict[str, Any]) -> None:
-    engine = Engine(work_dir=trained["work_dir"])
-    metrics = engine.optimize(subset_size=16)
-    int8 = trained["work_dir"] / ".latest" / "optimize" / "model_int8.xml"
-    assert int8.is_file()
-    assert abs(metrics["fp32/test/accuracy"] - trained["torch"]["test/accuracy"]) <= 0.005
-    assert abs(metrics["int8/test/accuracy"] - metrics["fp32/test/accuracy"]) <= 0.15
-    ops = {op.get_type_name() for op in ov.Core().read_model(str(int8)).get_ops()}
-    assert "FakeQuantize" in ops
-    rows = engine.benchmark(batch_sizes=(1, 2), iterations=3)
-    assert {(r["model"], r["batch"]) for r in rows} == {
-        (name, batch) for name in ("torch eager", "OpenVINO FP32", "OpenVINO INT8") for batch in (1, 2)
-    }
-    saved = json.loads((trained["work_dir"] / ".latest" / "benchmark" / "benchmark.json").read_text())
-    assert saved["parameters"] > 0 and saved["gflops"] > 0
-    assert all(row["median_ms"] > 0 for row in saved["rows"])
+    return {"work_dir": work_dir, "data": data, "exported": exported}
 
 
 def test_ir_without_its_bin_is_a_clear_error(trained: dict[str, Any], tmp_path: Path) -> None:

@@ -155,14 +155,6 @@ def test_resume_without_a_run_is_an_error(tmp_path: Path) -> None:
         Engine(work_dir=tmp_path).train(resume=True)
 
 
-def test_a_learnable_dataset_is_learned(tmp_path: Path, shapes_maker: Callable[..., Path], small: dict) -> None:
-    root = shapes_maker(tmp_path / "learn", per_class=16)
-    metrics = Engine(data_root=root, work_dir=tmp_path / "ws", overrides={**small, "data.val_fraction": 0.25}).train(
-        max_epochs=8
-    )
-    assert metrics["val/accuracy"] >= 0.75
-
-
 def test_timm_model_by_name(tmp_path: Path, shapes_root: Path, small: dict) -> None:
     engine = Engine.from_model_name("timm_mobilenetv3_small", shapes_root, work_dir=tmp_path, overrides=small)
     assert engine.config is not None

@@ -68,7 +68,7 @@ def small_data_config(**changes: object) -> DataConfig:
     return DataConfig(**base)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def class_folders_writer() -> Callable[..., Path]:
     return write_class_folders
 

@@ -16,8 +16,6 @@ from PIL import Image
 torch.set_num_threads(1)
 
 SIZE = 32
-SMALL = {"data.input_size": [32, 32], "data.batch_size": 4, "data.num_workers": 0}
-"""Engine overrides that keep a run to a few seconds on one CPU thread."""
 
 
 def scene(rng: np.random.Generator, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
@@ -163,12 +161,6 @@ def write_ade20k2020(root: Path, seed: int = 0) -> Path:
 def common_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A shared, read-only common semantic segmentation dataset with train/val folders (8 images each)."""
     return write_common(tmp_path_factory.mktemp("data") / "common")
-
-
-@pytest.fixture(scope="session")
-def small() -> dict[str, object]:
-    """Engine overrides that keep a run to a few seconds on one CPU thread."""
-    return dict(SMALL)
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from otx.engine import Engine
 
 pytestmark = pytest.mark.e2e
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "otx-assets"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "otx-assets"
 SHARED /= "common_semantic_segmentation_dataset"
-SMALL_ARGS = ["--set", "data.input_size=[32,32]", "--set", "data.batch_size=4", "--set", "data.num_workers=0"]
 
 
 def write_discs(root: Path, per_subset: int = 8, size: int = 32) -> Path:
@@ -45,14 +44,14 @@ def write_discs(root: Path, per_subset: int = 8, size: int = 32) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def run(tmp_path_factory: pytest.TempPathFactory, small_args: list[str]) -> dict[str, Any]:
     """A 3-epoch CLI training run on the discs, then test, export and the exported files."""
     from otx.cli.main import main
 
     base = tmp_path_factory.mktemp("seg")
     data, work_dir = write_discs(base / "discs"), base / "ws"
     for argv in (
-        ["train", "--data_root", data, "--work_dir", work_dir, "--max_epochs", "3", *SMALL_ARGS],
+        ["train", "--data_root", data, "--work_dir", work_dir, "--max_epochs", "3", *small_args],
         ["test", "--work_dir", work_dir],
         ["export", "--work_dir", work_dir],
     ):
