@@ -55,7 +55,7 @@ def test_config_yaml_records_the_choices(
 ) -> None:
     _, run, _ = trained
     config = structure(load_yaml(run / "config.yaml"), RunConfig)
-    assert config.label_names == list(classes)
+    assert config.label_names == tuple(classes)
     assert config.task == "MULTI_CLASS_CLS"
     assert config.data_format == "image_folders"
     assert Path(config.data_root or "") == shapes_root.resolve()
@@ -70,7 +70,7 @@ def test_checkpoints_are_self_contained(trained: tuple[Path, Path, dict[str, flo
     _, run, _ = trained
     for name in ("best.ckpt", "last.ckpt"):
         resolved = read_checkpoint(run / "checkpoints" / name)
-        assert resolved.config.label_names == list(classes)
+        assert resolved.config.label_names == tuple(classes)
         assert resolved.config.data.input_size == (32, 32)
         assert any(key.startswith("model.") for key in resolved.state_dict)
 

@@ -43,7 +43,7 @@ def test_one_epoch_at_a_small_input_size(tmp_path: Path) -> None:
     saved = json.loads((run / "metrics.json").read_text())
     assert {"val/per_class_accuracy_ants", "val/per_class_accuracy_bees"} <= set(saved)
     config = structure(load_yaml(run / "config.yaml"), RunConfig)
-    assert config.label_names == ["ants", "bees"]
+    assert config.label_names == ("ants", "bees")
 
     # the GIF among the JPEGs is read like the others (Datumaro's own ImageNet importer rejects the tree)
     datamodule = OTXDataModule(

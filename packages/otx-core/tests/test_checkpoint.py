@@ -98,7 +98,7 @@ def test_read_checkpoint_returns_config_and_weights(tmp_path: Path) -> None:
     resolved = read_checkpoint(path)
     assert resolved.path == path
     assert resolved.config.task == "MULTI_CLASS_CLS"
-    assert resolved.config.label_names == ["a", "b"]
+    assert resolved.config.label_names == ("a", "b")
     assert unstructure(resolved.config)["model"]["class_path"] == "pkg.mod.Cls"
     assert set(resolved.state_dict) == {"model.weight"}
 

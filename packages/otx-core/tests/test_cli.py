@@ -8,7 +8,7 @@ import pytest
 
 from otx.cli.find import print_models
 from otx.cli.main import main
-from otx.core.errors import ConfigError
+from otx.core.errors import ConfigError, TaskNotInstalledError
 
 HEAVY = ("torch", "torchvision", "lightning", "datumaro", "timm", "openvino", "nncf")
 
@@ -67,7 +67,7 @@ def test_find_with_an_unknown_task_is_a_one_line_error(capsys: pytest.CaptureFix
 
 def test_find_for_an_uninstalled_task_names_its_package(hide_task_packages: Callable[..., None]) -> None:
     hide_task_packages("otx-detection")
-    with pytest.raises(ConfigError, match="otx-detection"):
+    with pytest.raises(TaskNotInstalledError, match="pip install otx-detection"):
         print_models("DETECTION")
 
 

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from attrs import evolve
+from attrs.exceptions import FrozenInstanceError
 
 from otx.core.config.recipe import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainerConfig
 from otx.core.config.structure import apply_overrides, dump_yaml, load_yaml, structure, unstructure
@@ -111,7 +113,9 @@ def test_unstructure_round_trips_through_yaml(tmp_path: Path) -> None:
         _run_data(data={"input_size": [32, 32], "train_transforms": [{"type": "RandomHorizontalFlip", "p": 0.5}]}),
         RunConfig,
     )
-    config.label_names = ["a", "b"]
+    with pytest.raises(FrozenInstanceError):
+        config.label_names = ("a", "b")  # type: ignore[misc]
+    config = evolve(config, label_names=("a", "b"))
     plain = unstructure(config)
     assert plain["data"]["input_size"] == [32, 32]  # tuples become YAML lists
     path = tmp_path / "config.yaml"

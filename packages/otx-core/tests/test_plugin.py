@@ -8,7 +8,15 @@ import pytest
 
 from otx.core import plugin as plugin_module
 from otx.core.errors import ConfigError, OTXError, TaskNotInstalledError
-from otx.core.plugin import TaskPlugin, TaskSpec, all_specs, find_task, import_object, installed_plugins
+from otx.core.plugin import (
+    TaskPlugin,
+    TaskSpec,
+    all_specs,
+    find_task,
+    import_object,
+    installed_plugins,
+    package_for_task,
+)
 from otx.core.types.task import OTXTaskType
 
 
@@ -40,10 +48,25 @@ def test_missing_task_names_the_package_to_install(hide_task_packages: Callable[
         find_task(OTXTaskType.SEMANTIC_SEGMENTATION)
 
 
+def test_every_task_names_its_package_through_the_core_extras() -> None:
+    assert {task: package_for_task(task) for task in OTXTaskType} == {
+        OTXTaskType.MULTI_CLASS_CLS: "otx-classification",
+        OTXTaskType.DETECTION: "otx-detection",
+        OTXTaskType.INSTANCE_SEGMENTATION: "otx-detection",
+        OTXTaskType.SEMANTIC_SEGMENTATION: "otx-segmentation",
+    }
+    assert package_for_task(OTXTaskType.DETECTION, core="no-such-distribution") is None
+
+
+class _FakeDistribution:
+    name = "otx-detection"
+
+
 class _FakeEntryPoint:
     def __init__(self, value: object) -> None:
         self._value = value
         self.value = "fake.module:PLUGIN"
+        self.dist = _FakeDistribution()
 
     def load(self) -> object:
         return self._value
@@ -51,7 +74,6 @@ class _FakeEntryPoint:
 
 def test_plugins_come_from_entry_points(monkeypatch: pytest.MonkeyPatch, fresh_plugin_cache: None) -> None:
     detection = TaskPlugin(
-        distribution="otx-detection",
         tasks=(
             TaskSpec(
                 task=OTXTaskType.DETECTION,
@@ -70,6 +92,7 @@ def test_plugins_come_from_entry_points(monkeypatch: pytest.MonkeyPatch, fresh_p
 
     monkeypatch.setattr(plugin_module.metadata, "entry_points", entry_points)
     assert find_task(OTXTaskType.DETECTION).formats == ("coco",)
+    assert [p.distribution for p in installed_plugins()] == ["otx-detection"]  # from the entry point's metadata
     assert seen_groups == ["otx.tasks"]
     with pytest.raises(TaskNotInstalledError, match="otx-classification"):
         find_task(OTXTaskType.MULTI_CLASS_CLS)

@@ -6,7 +6,6 @@ from torchvision import tv_tensors
 
 from otx.core.data.entity import ImageInfo, OTXBatchDataEntity, OTXBatchLossEntity, OTXDataEntity
 from otx.core.types.label import LabelInfo
-from otx.core.types.task import TASK_PACKAGES, OTXTaskType
 
 
 def test_label_info_round_trip() -> None:
@@ -24,12 +23,6 @@ def test_label_info_is_immutable_and_hashable() -> None:
     with pytest.raises(AttributeError):
         info.label_names = ("b",)  # type: ignore[misc]
     assert {info: 1}[LabelInfo.from_names(["a"])] == 1
-
-
-def test_every_task_names_its_package() -> None:
-    assert set(TASK_PACKAGES) == set(OTXTaskType)
-    assert TASK_PACKAGES[OTXTaskType.DETECTION] == "otx-detection"
-    assert TASK_PACKAGES[OTXTaskType.MULTI_CLASS_CLS] == "otx-classification"
 
 
 def test_loss_entity_total_sums_named_losses() -> None:

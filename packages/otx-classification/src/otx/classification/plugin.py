@@ -6,7 +6,6 @@ from otx.core.types.task import OTXTaskType
 __all__ = ["PLUGIN"]
 
 PLUGIN = TaskPlugin(
-    distribution="otx-classification",
     tasks=(
         TaskSpec(
             task=OTXTaskType.MULTI_CLASS_CLS,

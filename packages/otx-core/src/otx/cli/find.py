@@ -4,8 +4,8 @@ from rich.console import Console
 from rich.table import Table
 
 from otx.core.errors import ConfigError
-from otx.core.plugin import installed_plugins
-from otx.core.types.task import TASK_PACKAGES, OTXTaskType
+from otx.core.plugin import find_task, installed_plugins
+from otx.core.types.task import OTXTaskType
 
 __all__ = ["print_models"]
 
@@ -27,7 +27,8 @@ def print_models(task: str | None = None) -> None:
                 mark = "*" if name == spec.default_model else ""
                 table.add_row(spec.task.value, f"{name}{mark}", plugin.distribution)
                 rows += 1
+    if rows == 0 and wanted is not None:
+        find_task(OTXTaskType(wanted))  # names the package to install
     if rows == 0:
-        package = TASK_PACKAGES[OTXTaskType(wanted)] if wanted else "otx-classification"
-        raise ConfigError(f"No task package installed for this: pip install {package}")
+        raise ConfigError('No task package is installed: pip install "otx-core[multi-class-cls]" (or another task)')
     Console().print(table)

@@ -9,8 +9,20 @@ from rich.console import Console
 
 __all__ = ["app", "main"]
 
+
+def _versions() -> str:
+    """The version of every installed OTX distribution, e.g. ``otx-core 0.1.0, otx-detection 0.1.0``."""
+    from importlib import metadata
+
+    found = sorted(
+        {(d.metadata["Name"], d.version) for d in metadata.distributions() if d.metadata["Name"].startswith("otx-")}
+    )
+    return ", ".join(f"{name} {version}" for name, version in found)
+
+
 app = App(
     name="otx",
+    version=_versions,
     help="Train, test and predict computer-vision models from a folder of labelled images.",
     default_parameter=Parameter(name_transform=lambda name: name, negative=()),
     error_formatter=lambda error: f"otx: error: {error}".replace("\n", ""),
@@ -26,34 +38,15 @@ Overrides = Annotated[
 ]
 
 
-def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
-    import yaml
-
-    from otx.core.errors import ConfigError
-
-    overrides: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set expects KEY=VALUE, got '{item}'")
-        overrides[key.strip()] = yaml.safe_load(value)
-    return overrides
-
-
 def _engine(
-    data_root: Path | None,
-    task: str | None,
-    model: str | None,
-    config: Path | None,
-    work_dir: Path,
-    seed: int,
-    overrides: dict[str, Any],
+    data_root: Path | None = None,
+    work_dir: Path = Path("otx-workspace"),
+    **arguments: Any,
 ) -> Any:
+    """The Engine for a command's flags; every flag becomes part of the request its plan is resolved from."""
     from otx.engine.engine import Engine
 
-    if config is not None:
-        return Engine.from_config(config, work_dir=work_dir, data_root=data_root, overrides=overrides)
-    return Engine(data_root=data_root, task=task, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
+    return Engine(data_root=data_root, work_dir=work_dir, **arguments)
 
 
 @app.command
@@ -65,7 +58,7 @@ def train(
     config: Annotated[Path | None, Parameter(help="A saved config.yaml (or run folder) to replay.")] = None,
     max_epochs: int | None = None,
     batch_size: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     work_dir: WorkDirArg = Path("otx-workspace"),
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
     set: Overrides = None,
@@ -83,32 +76,26 @@ def train(
     batch_size
         Batch size (overrides the recipe).
     seed
-        Seed for the split, initialisation and data order.
+        Seed for the split, initialisation and data order (default: the recipe's, or the replayed config's).
     """
-    overrides = _parse_overrides(set)
+    from otx.core.config.overrides import parse_overrides
+
+    overrides = parse_overrides(set or [])
     if batch_size is not None:
         overrides["data.batch_size"] = batch_size
-    if max_epochs is not None and not resume:
-        overrides["trainer.max_epochs"] = max_epochs
-    if resume:
-        from otx.core.errors import ConfigError
-        from otx.engine.engine import Engine
-
-        if data_root or task or model or config or overrides:
-            raise ConfigError("--resume continues the latest run as it was; it takes only --max_epochs and --work_dir")
-        Engine(work_dir=work_dir).train(max_epochs=max_epochs, resume=True)
-        return
-    _engine(data_root, task, model, config, work_dir, seed, overrides).train()
+    engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
+    engine.train(max_epochs=max_epochs, resume=resume)
 
 
 @app.command
 def test(
     *, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")
 ) -> None:
-    """Evaluate a checkpoint on the test subset (the validation subset where there is none)."""
-    from otx.engine.engine import Engine
+    """Evaluate a checkpoint on the test subset (the validation subset where there is none).
 
-    Engine(data_root=data_root, work_dir=work_dir).test(checkpoint=checkpoint)
+    Task, model and classes come from the checkpoint; ``--data_root`` only says where the data is.
+    """
+    _engine(data_root, work_dir).test(checkpoint=checkpoint)
 
 
 @app.command
@@ -120,9 +107,7 @@ def predict(
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Predict on the test subset and write predictions.csv (and with --save_images, drawn images) to a run folder."""
-    from otx.engine.engine import Engine
-
-    Engine(data_root=data_root, work_dir=work_dir).predict(checkpoint=checkpoint, save_images=save_images)
+    _engine(data_root, work_dir).predict(checkpoint=checkpoint, save_images=save_images)
 
 
 @app.command
@@ -134,9 +119,8 @@ def export(
 ) -> None:
     """Export a checkpoint to OpenVINO IR (FP32, FP16) and ONNX in a new run folder."""
     from otx.engine.deploy import EXPORT_FORMATS
-    from otx.engine.engine import Engine
 
-    Engine(work_dir=work_dir).export(checkpoint=checkpoint, formats=tuple(format or EXPORT_FORMATS))
+    _engine(None, work_dir).export(checkpoint=checkpoint, formats=tuple(format or EXPORT_FORMATS))
 
 
 @app.command
@@ -148,9 +132,7 @@ def optimize(
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Quantize an exported IR to INT8 with NNCF; prints the accuracy before and after."""
-    from otx.engine.engine import Engine
-
-    Engine(data_root=data_root, work_dir=work_dir).optimize(checkpoint=checkpoint, subset_size=subset_size)
+    _engine(data_root, work_dir).optimize(checkpoint=checkpoint, subset_size=subset_size)
 
 
 @app.command
@@ -163,10 +145,9 @@ def benchmark(
 ) -> None:
     """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
     from otx.engine.deploy import BENCHMARK_BATCH_SIZES
-    from otx.engine.engine import Engine
 
     sizes = tuple(batch_size or BENCHMARK_BATCH_SIZES)
-    Engine(work_dir=work_dir).benchmark(checkpoint=checkpoint, batch_sizes=sizes, iterations=iterations)
+    _engine(None, work_dir).benchmark(checkpoint=checkpoint, batch_sizes=sizes, iterations=iterations)
 
 
 @app.command

@@ -6,7 +6,10 @@ A task package exposes a :class:`TaskPlugin` under the ``otx.tasks`` entry-point
     classification = "otx.classification.plugin:PLUGIN"
 
 The plugin module must import nothing heavy (no torch): ``otx find`` and ``otx --help`` load it.
-Classes are named by dotted path and imported only when a run needs them.
+Classes are named by dotted path and imported only when a run needs them. The core names no task
+package: an installed plugin's distribution comes from its entry point's metadata, and the package
+that provides a missing task from the extras of the ``otx-core`` distribution
+(``pip install "otx-core[detection]"``).
 """
 
 import functools
@@ -16,10 +19,11 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, frozen
+from packaging.requirements import InvalidRequirement, Requirement
 
 from otx.core.errors import ConfigError, TaskNotInstalledError
-from otx.core.types.task import TASK_PACKAGES, OTXTaskType
+from otx.core.types.task import OTXTaskType
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -29,6 +33,7 @@ __all__ = [
     "find_task",
     "import_object",
     "installed_plugins",
+    "package_for_task",
 ]
 
 ENTRY_POINT_GROUP = "otx.tasks"
@@ -80,10 +85,11 @@ class TaskSpec:
 
 @frozen(kw_only=True)
 class TaskPlugin:
-    """A task package: its distribution name and the tasks it serves."""
+    """A task package: the tasks it serves."""
 
-    distribution: str
-    tasks: tuple[TaskSpec, ...] = field()
+    tasks: tuple[TaskSpec, ...]
+    distribution: str = ""
+    """The distribution that installed the plugin, filled in from its entry point's metadata."""
 
     def spec(self, task: OTXTaskType) -> TaskSpec | None:
         """The spec for ``task`` if this plugin serves it."""
@@ -99,7 +105,7 @@ def installed_plugins() -> tuple[TaskPlugin, ...]:
         if not isinstance(plugin, TaskPlugin):
             msg = f"Entry point {entry_point.value} in group {ENTRY_POINT_GROUP} is not a TaskPlugin"
             raise TypeError(msg)
-        plugins.append(plugin)
+        plugins.append(evolve(plugin, distribution=entry_point.dist.name if entry_point.dist else entry_point.value))
     return tuple(sorted(plugins, key=lambda p: p.distribution))
 
 
@@ -109,8 +115,30 @@ def find_task(task: OTXTaskType) -> TaskSpec:
         spec = plugin.spec(task)
         if spec is not None:
             return spec
-    package = TASK_PACKAGES[task]
-    raise TaskNotInstalledError(f"Task {task.value} needs the '{package}' package: pip install {package}")
+    installed = ", ".join(f"{p.distribution} ({', '.join(s.task.value for s in p.tasks)})" for p in installed_plugins())
+    package = package_for_task(task)
+    fix = f"pip install {package}" if package else "install the task package that provides it"
+    raise TaskNotInstalledError(
+        f"Task {task.value} is not installed ({fix}); installed task packages: {installed or 'none'}"
+    )
+
+
+def package_for_task(task: OTXTaskType, core: str = "otx-core") -> str | None:
+    """The distribution that ``core``'s extra for ``task`` (e.g. ``instance-segmentation``) requires."""
+    extra = task.value.lower().replace("_", "-")
+    try:
+        requirements = metadata.requires(core) or []
+    except metadata.PackageNotFoundError:
+        return None
+    for line in requirements:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        marker = requirement.marker
+        if marker is not None and marker.evaluate({"extra": extra}) and not marker.evaluate({"extra": ""}):
+            return requirement.name
+    return None
 
 
 def import_object(dotted: str) -> Any:

@@ -1,4 +1,4 @@
-"""Auto-configuration: from a data root (and optionally a task or model) to a complete run config."""
+"""Auto-configuration: from a data root (and optionally a task or model) to a run config, with reasons."""
 
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,7 +62,7 @@ def auto_configure(
     data_root: str | Path,
     task: str | OTXTaskType | None = None,
     model: str | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> tuple[RunConfig, list[str]]:
     """Detect format and task, pick the model and recipe; return the config and what was chosen, in words."""
@@ -75,19 +75,14 @@ def auto_configure(
         data_format = choose_format(candidates, [], root) if len(candidates) <= 1 else ""
         spec = _spec_for_formats(candidates, root)
         data_format = data_format or choose_format(candidates, [*spec.default_for_formats, *spec.formats], root)
-    base = {
-        "task": spec.task.value,
-        "data_root": str(root.resolve()),
-        "data_format": data_format,
-        "seed": seed,
-    }
+    base: dict[str, Any] = {"task": spec.task.value, "data_root": str(root.resolve()), "data_format": data_format}
+    if seed is not None:
+        base["seed"] = seed
     config = recipe_config(spec, model, base, overrides)
     how = "given" if task is not None else "derived from the format"
     choices = [
-        f"format: {data_format} (detected in {root})",
         f"task:   {spec.task.value} ({how})",
         f"model:  {config.model.name} ({'given' if model else 'default for the task'})",
-        f"input:  {config.data.input_size[0]}x{config.data.input_size[1]}, batch {config.data.batch_size}, "
-        f"{config.trainer.max_epochs} epochs",
+        f"data:   {data_format} in {root} (detected)",
     ]
     return config, choices

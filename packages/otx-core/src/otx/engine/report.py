@@ -7,17 +7,34 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["console", "print_benchmark", "print_choices", "print_summary", "write_metrics"]
+__all__ = [
+    "METRICS_FILE",
+    "console",
+    "print_benchmark",
+    "print_choices",
+    "print_summary",
+    "scalars",
+    "write_metrics",
+]
+
+METRICS_FILE = "metrics.json"
 
 console = Console(stderr=False, highlight=False)
 
 
-def print_choices(choices: list[str]) -> None:
-    """Print what auto-configuration chose."""
+def print_choices(command: str, choices: Sequence[str]) -> None:
+    """Print a command's plan: each choice with its reason."""
+    console.print(f"[bold cyan]otx[/] {command}")
     for line in choices:
-        console.print(f"[bold cyan]otx[/] {line}")
+        console.print(f"[bold cyan]otx[/]   {escape(line)}")
+
+
+def scalars(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """Metrics as plain floats, sorted by name."""
+    return {name: float(value) for name, value in sorted(metrics.items())}
 
 
 def write_metrics(metrics: Mapping[str, Any], path: Path) -> None:

@@ -9,7 +9,6 @@ _FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yol
 _READERS = ("otx.detection.formats.voc:VOC_DETECTION",)
 
 PLUGIN = TaskPlugin(
-    distribution="otx-detection",
     tasks=(
         TaskSpec(
             task=OTXTaskType.DETECTION,

@@ -6,7 +6,6 @@ from otx.core.types.task import OTXTaskType
 __all__ = ["PLUGIN"]
 
 PLUGIN = TaskPlugin(
-    distribution="otx-segmentation",
     tasks=(
         TaskSpec(
             task=OTXTaskType.SEMANTIC_SEGMENTATION,

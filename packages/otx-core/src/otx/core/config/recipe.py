@@ -1,7 +1,8 @@
 """Typed run configuration: a model recipe plus the run's own choices.
 
 The recipe part is model, optimizer, scheduler, data and trainer; the run part is task, data
-root, format and seed.
+root, format, labels and seed. Every class is frozen: a change makes a new object
+(``attrs.evolve``), so what a command was given is what it runs.
 
 A recipe YAML and a run's saved ``config.yaml`` both parse into :class:`RunConfig`; see
 :mod:`otx.core.config.structure` for the strict parsing that names unknown keys.
@@ -9,7 +10,9 @@ A recipe YAML and a run's saved ``config.yaml`` both parse into :class:`RunConfi
 
 from typing import Any, Literal
 
-from attrs import define, field
+from attrs import field, frozen
+
+from otx.core.types.task import OTXTaskType
 
 __all__ = [
     "DataConfig",
@@ -25,7 +28,7 @@ TransformSpec = dict[str, Any]
 """One transform: ``{"type": "RandomResizedCrop", **kwargs}``; ``size`` defaults to the input size."""
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class ModelConfig:
     """Which model class to build and with which constructor arguments."""
 
@@ -36,7 +39,7 @@ class ModelConfig:
     """Path or URL of a state dict to start from; ``None`` trains from random init."""
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class OptimizerConfig:
     """A ``torch.optim`` optimizer by class name and its keyword arguments."""
 
@@ -45,7 +48,7 @@ class OptimizerConfig:
     params: dict[str, Any] = field(factory=dict)
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class SchedulerConfig:
     """Learning-rate schedule, stepped per iteration: linear warm-up then cosine decay or constant."""
 
@@ -54,7 +57,7 @@ class SchedulerConfig:
     min_lr_ratio: float = 0.01
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class DataConfig:
     """Input size, batching, normalization, subset split and the transform pipelines."""
 
@@ -70,7 +73,7 @@ class DataConfig:
     val_transforms: list[TransformSpec] = field(factory=list)
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class TrainerConfig:
     """Settings passed to ``lightning.Trainer``."""
 
@@ -83,16 +86,16 @@ class TrainerConfig:
     log_every_n_steps: int = 10
 
 
-@define(kw_only=True)
+@frozen(kw_only=True)
 class RunConfig:
     """Everything needed to repeat a run exactly."""
 
-    task: str
+    task: OTXTaskType
     model: ModelConfig
     data_root: str | None = None
     data_format: str | None = None
     seed: int = 0
-    label_names: list[str] | None = None
+    label_names: tuple[str, ...] | None = None
     optimizer: OptimizerConfig = field(factory=OptimizerConfig)
     scheduler: SchedulerConfig = field(factory=SchedulerConfig)
     data: DataConfig = field(factory=DataConfig)

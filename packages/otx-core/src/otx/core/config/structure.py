@@ -8,6 +8,7 @@ import difflib
 import types
 import typing
 from collections.abc import Mapping
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -61,7 +62,9 @@ def structure(data: Any, cls: type[T], where: str = "") -> T:
 
 
 def unstructure(obj: Any) -> Any:
-    """Plain YAML-safe data from an attrs config (tuples become lists)."""
+    """Plain YAML-safe data from an attrs config (tuples become lists, enums their values)."""
+    if isinstance(obj, Enum):
+        return obj.value
     if attrs.has(type(obj)):
         return {f.name: unstructure(getattr(obj, f.name)) for f in attrs.fields(type(obj))}
     if isinstance(obj, Mapping):
@@ -99,6 +102,8 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         return value
     if isinstance(hint, type) and attrs.has(hint):
         return structure(value, hint, where)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _convert_enum(value, hint, where)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
@@ -113,6 +118,10 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         if value not in args:
             raise ConfigError(f"Invalid value {value!r} for '{where}'; choose one of {list(args)}")
         return value
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"'{where}' must be a list, got {value!r}")
+        return tuple(_convert(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
     if origin is tuple:
         if not isinstance(value, list | tuple) or len(value) != len(args):
             raise ConfigError(f"'{where}' must be a list of {len(args)} values, got {value!r}")
@@ -126,6 +135,15 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"'{where}' must be a mapping, got {value!r}")
         return dict(value)
     return _convert_scalar(value, hint, where)
+
+
+def _convert_enum(value: Any, hint: type[Enum], where: str) -> Enum:
+    """An enum member from its value, case-insensitively for strings."""
+    for member in hint:
+        if value == member.value or (isinstance(value, str) and value.upper() == str(member.value).upper()):
+            return member
+    choices = ", ".join(str(member.value) for member in hint)
+    raise ConfigError(f"Invalid value {value!r} for '{where}'; choose one of: {choices}")
 
 
 def _convert_scalar(value: Any, hint: Any, where: str) -> Any:

@@ -26,7 +26,7 @@ INPUT_NAME = "image"
 
 def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str, str]:
     """``model_info`` entries: labels, preprocessing and the task's own keys (model type, thresholds)."""
-    labels = config.label_names or []
+    labels = config.label_names or ()
     return {
         "labels": " ".join(name.replace(" ", "_") for name in labels),
         "mean_values": " ".join(f"{255 * m:g}" for m in config.data.mean),

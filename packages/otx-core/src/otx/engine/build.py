@@ -1,0 +1,109 @@
+"""What a plan's config builds: the data module, the model with its weights, the Lightning trainer."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import lightning
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger
+
+from otx.core.config.recipe import RunConfig
+from otx.core.config.structure import unstructure
+from otx.core.data.module import OTXDataModule
+from otx.core.errors import CheckpointError, ConfigError
+from otx.core.export.deployed import OpenVINOModule
+from otx.core.model.base import OTXModel
+from otx.core.plugin import find_task, import_object
+from otx.core.types.label import LabelInfo
+from otx.engine.checkpoint import AtomicCheckpointIO, ResolvedCheckpoint
+
+__all__ = ["DataModules", "build_datamodule", "build_model", "build_trainer"]
+
+
+def build_datamodule(config: RunConfig) -> OTXDataModule:
+    """Import the config's dataset for its task; with ``label_names`` set, labels map onto them."""
+    if config.data_root is None or config.data_format is None:
+        raise ConfigError("The config has no data_root/data_format: pass --data_root")
+    adapter = import_object(find_task(config.task).dataset_adapter)()
+    return OTXDataModule(
+        adapter,
+        Path(config.data_root),
+        config.data_format,
+        config.data,
+        seed=config.seed,
+        label_names=config.label_names,
+        min_classes=adapter.min_classes,
+    )
+
+
+class DataModules:
+    """Each dataset is imported (and its images checked) once: plan resolution and commands share it."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, OTXDataModule] = {}
+
+    def get(self, config: RunConfig) -> OTXDataModule:
+        """The data module of ``config``, built on first use."""
+        key = json.dumps(
+            [config.task.value, config.data_root, config.data_format, config.seed, unstructure(config.data)],
+            sort_keys=True,
+        )
+        datamodule = self._built.get(key)
+        if datamodule is None or (
+            config.label_names is not None and datamodule.label_info.label_names != config.label_names
+        ):
+            datamodule = self._built[key] = build_datamodule(config)
+        return datamodule
+
+
+def build_model(config: RunConfig, checkpoint: ResolvedCheckpoint | None = None) -> OTXModel[Any, Any]:
+    """The model of ``config``, with the weights (or the exported IR) of ``checkpoint``."""
+    if config.label_names is None:
+        raise ConfigError("The config has no label_names; resolve the plan with its data first")
+    model_cls = import_object(config.model.class_path)
+    if not (isinstance(model_cls, type) and issubclass(model_cls, OTXModel)):
+        raise ConfigError(f"model.class_path '{config.model.class_path}' is not an OTXModel")
+    try:
+        model = model_cls(
+            label_info=LabelInfo.from_names(config.label_names),
+            optimizer=config.optimizer,
+            scheduler=config.scheduler,
+            pretrained=None if checkpoint else config.model.pretrained,
+            **config.model.init_args,
+        )
+    except TypeError as exc:
+        raise ConfigError(f"Invalid model.init_args for {config.model.name}: {exc}") from None
+    if checkpoint is None:
+        return model
+    if checkpoint.state_dict is None:
+        model.use_deployed(OpenVINOModule(checkpoint.path))
+        return model
+    try:
+        model.load_state_dict(checkpoint.state_dict)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{checkpoint.path} does not fit {config.model.name}: {exc}".split("\n")[0]) from None
+    return model
+
+
+def build_trainer(
+    config: RunConfig, run: Path, callbacks: list[Callback], log_version: str = "logs"
+) -> lightning.Trainer:
+    """A Lightning trainer for the config's trainer settings, logging to ``run``."""
+    settings = config.trainer
+    return lightning.Trainer(
+        max_epochs=settings.max_epochs,
+        precision=settings.precision,  # type: ignore[arg-type]
+        accelerator=settings.accelerator,
+        devices=settings.devices,
+        gradient_clip_val=settings.gradient_clip_val,
+        deterministic=settings.deterministic,
+        log_every_n_steps=settings.log_every_n_steps,
+        default_root_dir=run,
+        logger=CSVLogger(save_dir=run, name="", version=log_version),
+        callbacks=[*callbacks, TQDMProgressBar()],
+        plugins=[AtomicCheckpointIO()],
+        enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )

@@ -1,0 +1,211 @@
+"""Plan resolution: the one place, and the one order, in which a command's plan is decided.
+
+checkpoint (torch or IR) -> task -> model -> data (format, labels, input size) -> trainer settings.
+
+With a checkpoint (or a resumed run), task and model come from it and only the data from
+``data_root``; a flag that would change anything else is refused with a one-line error, never
+ignored. Without one, ``train`` auto-configures from the data (or replays a saved config).
+"""
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from attrs import evolve
+
+from otx.core.config.recipe import RunConfig
+from otx.core.config.structure import apply_overrides, load_yaml, structure, unstructure
+from otx.core.data.formats import check_data_root
+from otx.core.data.module import OTXDataModule
+from otx.core.errors import CheckpointError, ConfigError, DataError
+from otx.core.plugin import find_task
+from otx.engine.autoconfig import auto_configure, format_for_task
+from otx.engine.checkpoint import ResolvedCheckpoint, read_checkpoint
+from otx.engine.deploy import IR_FP32
+from otx.engine.plan import Command, PlanRequest, RunPlan
+from otx.engine.workdir import WorkDir
+
+__all__ = ["CONFIG_FILE", "EVALUATION_KEYS", "resolve_plan"]
+
+CONFIG_FILE = "config.yaml"
+
+EVALUATION_KEYS = frozenset(
+    {
+        "data_root",
+        "data_format",
+        "data.batch_size",
+        "data.num_workers",
+        "data.check_images",
+        "data.skip_unreadable_images",
+        "trainer.accelerator",
+        "trainer.devices",
+        "trainer.precision",
+    }
+)
+"""Keys a command that starts from a checkpoint may change: where the data is and how it runs."""
+
+NEEDS_DATA = frozenset({Command.TRAIN, Command.TEST, Command.PREDICT, Command.OPTIMIZE})
+
+LoadData = Callable[[RunConfig], OTXDataModule]
+"""Builds (or returns the already built) data module of a config."""
+
+
+def resolve_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
+    """The plan ``command`` runs for ``request``; the data is imported once through ``load_data``."""
+    if command == Command.TRAIN and request.resume:
+        return _resume_plan(request, work_dir, load_data)
+    if command == Command.TRAIN:
+        return _train_plan(request, load_data)
+    return _checkpoint_plan(command, request, work_dir, load_data)
+
+
+def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
+    if request.checkpoint is not None:
+        raise ConfigError(
+            "train starts from a recipe, not from --checkpoint; to start from trained weights, "
+            f"--set model.pretrained={request.checkpoint}"
+        )
+    if request.config is not None:
+        config, choices = _apply_request(request.config, request, "the replayed config", frozenset({"*"}))
+        choices = ["config: replaying a saved run config", *choices]
+    elif request.data_root is not None:
+        config, choices = auto_configure(
+            request.data_root, request.task, request.model, request.seed, request.overrides
+        )
+    else:
+        raise ConfigError("Nothing to train on: pass --data_root DIR (or --config a saved config.yaml)")
+    return _with_data(RunPlan(command=Command.TRAIN, config=config, choices=tuple(choices)), load_data)
+
+
+def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
+    if request.config is not None or request.checkpoint is not None:
+        raise ConfigError("--resume continues the latest training run as it was; drop --config/--checkpoint")
+    run = work_dir.latest(Command.TRAIN)
+    if run is None:
+        raise CheckpointError(f"Nothing to resume: no training run in {work_dir.root}")
+    last = run / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        raise CheckpointError(f"Cannot resume {run}: it has no checkpoints/last.ckpt yet; start a new run")
+    recorded = structure(load_yaml(run / CONFIG_FILE), RunConfig)
+    config, choices = _apply_request(
+        recorded, request, f"the run being resumed ({run})", frozenset({"trainer.max_epochs"})
+    )
+    plan = RunPlan(
+        command=Command.TRAIN,
+        config=config,
+        checkpoint=read_checkpoint(last),
+        resume_run=run,
+        choices=(f"resume: {run} from {last.name}", *choices),
+    )
+    return _with_data(plan, load_data)
+
+
+def _checkpoint_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
+    checkpoint, why = _find_checkpoint(command, request.checkpoint, work_dir)
+    if checkpoint.is_ir and command in (Command.EXPORT, Command.BENCHMARK):
+        raise CheckpointError(f"{command} takes a .ckpt training checkpoint, not the exported {checkpoint.path}")
+    if request.config is not None:
+        raise ConfigError(f"--config replays a training run; {command} takes its settings from the checkpoint")
+    config, choices = _apply_request(checkpoint.config, request, f"the checkpoint {checkpoint.path}", EVALUATION_KEYS)
+    plan = RunPlan(
+        command=command,
+        config=config,
+        checkpoint=checkpoint,
+        choices=(f"checkpoint: {checkpoint.path} ({why})", *choices),
+    )
+    return _with_data(plan, load_data) if command in NEEDS_DATA else plan
+
+
+def _find_checkpoint(command: Command, given: Path | None, work_dir: WorkDir) -> tuple[ResolvedCheckpoint, str]:
+    """The checkpoint a command starts from: the one given, or the latest one it can use."""
+    if given is not None:
+        return read_checkpoint(given), "given"
+    if command == Command.OPTIMIZE:
+        export = work_dir.latest(Command.EXPORT)
+        if export is not None and (export / IR_FP32).is_file():
+            return read_checkpoint(export / IR_FP32), "the latest export"
+    run = work_dir.latest(Command.TRAIN)
+    if run is None:
+        raise CheckpointError(f"No training run in {work_dir.root}: train first or pass --checkpoint")
+    best = run / "checkpoints" / "best.ckpt"
+    if best.is_file():
+        return read_checkpoint(best), "the latest training run's best"
+    return read_checkpoint(run / "checkpoints" / "last.ckpt"), "the latest training run's last"
+
+
+def _apply_request(
+    recorded: RunConfig, request: PlanRequest, source: str, changeable: frozenset[str]
+) -> tuple[RunConfig, list[str]]:
+    """``recorded`` with what ``request`` sets; a change outside ``changeable`` (``*``: any) is refused."""
+    if request.task is not None and request.task != recorded.task:
+        raise ConfigError(f"--task {request.task.value} does not apply: {source} is {recorded.task.value}")
+    if request.model is not None and request.model != recorded.model.name:
+        raise ConfigError(f"--model {request.model} does not apply: {source} is model {recorded.model.name}")
+    spec = find_task(recorded.task)
+    data = apply_overrides(unstructure(recorded), dict(request.overrides))
+    if request.seed is not None:
+        data["seed"] = request.seed
+    data_choice = f"data:   {recorded.data_format} in {recorded.data_root} (from {source})"
+    if request.data_root is not None and _differs(request.data_root, recorded.data_root):
+        root = check_data_root(request.data_root)
+        data["data_root"], data["data_format"] = str(root.resolve()), format_for_task(spec, root)
+        data_choice = f"data:   {data['data_format']} in {root} (detected for {recorded.task.value})"
+        if "*" in changeable:
+            data["label_names"] = None  # a replay on other data takes that data's classes
+    config = structure(data, RunConfig)
+    if "*" not in changeable:
+        _refuse_changes(recorded, config, changeable, source)
+    return config, [
+        f"task:   {config.task.value} (from {source})",
+        f"model:  {config.model.name} (from {source})",
+        data_choice,
+    ]
+
+
+def _differs(root: Path, recorded: str | None) -> bool:
+    return recorded is None or Path(root).expanduser().resolve() != Path(recorded)
+
+
+def _refuse_changes(recorded: RunConfig, requested: RunConfig, changeable: frozenset[str], source: str) -> None:
+    before, after = _flatten(unstructure(recorded)), _flatten(unstructure(requested))
+    for key in sorted(before.keys() | after.keys()):
+        if before.get(key) != after.get(key) and key not in changeable:
+            raise ConfigError(
+                f"'{key}' cannot change here: it comes from {source} "
+                f"({before.get(key)!r} there, {after.get(key)!r} asked)"
+            )
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and key != "init_args":
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _with_data(plan: RunPlan, load_data: LoadData) -> RunPlan:
+    """The plan with the dataset imported: its classes (fixed by a checkpoint) and the last choices."""
+    config = plan.config
+    if config.data_root is None or config.data_format is None:
+        raise ConfigError(f"{plan.command} needs data and the config names none: pass --data_root")
+    if not Path(config.data_root).is_dir():
+        raise DataError(f"{plan.command} needs the dataset, and {config.data_root} is not there: pass --data_root DIR")
+    datamodule = load_data(config)
+    names = datamodule.label_info.label_names
+    config = evolve(config, label_names=names)
+    source = "from the checkpoint" if plan.checkpoint is not None else "from the data"
+    height, width = config.data.input_size
+    trainer = config.trainer
+    lines = [
+        f"labels: {len(names)} ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}; {source})",
+        f"input:  {height}x{width}, batch {config.data.batch_size}",
+    ]
+    if plan.command == Command.TRAIN:
+        lines.append(
+            f"train:  {trainer.max_epochs} epochs, seed {config.seed}, precision {trainer.precision}, "
+            f"accelerator {trainer.accelerator}"
+        )
+    return evolve(plan, config=config, choices=(*plan.choices, *lines))
