@@ -48,7 +48,7 @@ def test_corrupt_files_and_wrong_inputs_are_clear_errors(
     result = otx("test", "--checkpoint", bad_xml, "--work_dir", trained["work_dir"])
     assert result.code == 2
     assert "bad.xml" in result.error_line
-    with pytest.raises(CheckpointError, match="already exported"):
+    with pytest.raises(CheckpointError, match="takes a .ckpt training checkpoint, not the exported"):
         Engine(work_dir=trained["work_dir"]).export(checkpoint=trained["exported"]["OpenVINO IR FP32"])
 
 
@@ -60,7 +60,7 @@ def test_optimize_without_calibration_data_names_the_missing_folder(
     Engine(data_root=data, work_dir=work_dir, overrides=small).train(max_epochs=1)
     Engine(work_dir=work_dir).export(formats=("openvino",))
     shutil.rmtree(data)
-    with pytest.raises(DataError, match="calibration needs the training images.*gone"):
+    with pytest.raises(DataError, match="optimize needs the dataset, and .*gone.* is not there: pass --data_root"):
         Engine(work_dir=work_dir).optimize()
 
 

@@ -77,7 +77,7 @@ def test_plugins_come_from_entry_points(monkeypatch: pytest.MonkeyPatch, fresh_p
         tasks=(
             TaskSpec(
                 task=OTXTaskType.DETECTION,
-                recipe_package="otx.classification.recipes",
+                recipe_package="otx.classification.recipes.multi_class_cls",
                 default_model="tiny_resnet",
                 dataset_adapter="x:y",
                 formats=("coco",),

@@ -91,6 +91,9 @@ def test_instance_segmentation_trains_masks_and_reports_mask_metrics(tmp_path: P
     assert {"val/map_50", "val/mask_map", "val/mask_map_50", "val/mask_map_75"} <= set(metrics)
     engine.predict(save_images=True)
     assert len(list((tmp_path / ".latest" / "predict" / "images").glob("*.png"))) == 4
+    # A COCO folder alone auto-configures DETECTION; with a checkpoint, task and model come from it.
+    tested = Engine(data_root=coco, work_dir=tmp_path).test()
+    assert {"test/mask_map", "test/mask_map_50"} <= set(tested)
     with pytest.raises(ConfigError, match="cannot be exported"):
         engine.export()
     assert engine.work_dir.latest("export") is None  # no empty export run left behind

@@ -29,7 +29,7 @@ def print_choices(command: str, choices: Sequence[str]) -> None:
     """Print a command's plan: each choice with its reason."""
     console.print(f"[bold cyan]otx[/] {command}")
     for line in choices:
-        console.print(f"[bold cyan]otx[/]   {escape(line)}")
+        console.print(f"[bold cyan]otx[/]   {escape(line)}", soft_wrap=True)
 
 
 def scalars(metrics: Mapping[str, Any]) -> dict[str, float]:

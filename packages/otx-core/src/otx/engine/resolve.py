@@ -66,7 +66,9 @@ def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
             f"--set model.pretrained={request.checkpoint}"
         )
     if request.config is not None:
-        config, choices = _apply_request(request.config, request, "the replayed config", frozenset({"*"}))
+        config, choices = _apply_request(
+            request.config, request, "the replayed config", "the replayed config", frozenset({"*"})
+        )
         choices = ["config: replaying a saved run config", *choices]
     elif request.data_root is not None:
         config, choices = auto_configure(
@@ -88,7 +90,7 @@ def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -
         raise CheckpointError(f"Cannot resume {run}: it has no checkpoints/last.ckpt yet; start a new run")
     recorded = structure(load_yaml(run / CONFIG_FILE), RunConfig)
     config, choices = _apply_request(
-        recorded, request, f"the run being resumed ({run})", frozenset({"trainer.max_epochs"})
+        recorded, request, f"the run being resumed ({run})", "the resumed run", frozenset({"trainer.max_epochs"})
     )
     plan = RunPlan(
         command=Command.TRAIN,
@@ -106,7 +108,9 @@ def _checkpoint_plan(command: Command, request: PlanRequest, work_dir: WorkDir, 
         raise CheckpointError(f"{command} takes a .ckpt training checkpoint, not the exported {checkpoint.path}")
     if request.config is not None:
         raise ConfigError(f"--config replays a training run; {command} takes its settings from the checkpoint")
-    config, choices = _apply_request(checkpoint.config, request, f"the checkpoint {checkpoint.path}", EVALUATION_KEYS)
+    config, choices = _apply_request(
+        checkpoint.config, request, f"the checkpoint {checkpoint.path}", "the checkpoint", EVALUATION_KEYS
+    )
     plan = RunPlan(
         command=command,
         config=config,
@@ -134,9 +138,12 @@ def _find_checkpoint(command: Command, given: Path | None, work_dir: WorkDir) ->
 
 
 def _apply_request(
-    recorded: RunConfig, request: PlanRequest, source: str, changeable: frozenset[str]
+    recorded: RunConfig, request: PlanRequest, source: str, label: str, changeable: frozenset[str]
 ) -> tuple[RunConfig, list[str]]:
-    """``recorded`` with what ``request`` sets; a change outside ``changeable`` (``*``: any) is refused."""
+    """``recorded`` with what ``request`` sets; a change outside ``changeable`` (``*``: any) is refused.
+
+    ``source`` names where ``recorded`` comes from in errors, ``label`` in the printed choices.
+    """
     if request.task is not None and request.task != recorded.task:
         raise ConfigError(f"--task {request.task.value} does not apply: {source} is {recorded.task.value}")
     if request.model is not None and request.model != recorded.model.name:
@@ -145,7 +152,7 @@ def _apply_request(
     data = apply_overrides(unstructure(recorded), dict(request.overrides))
     if request.seed is not None:
         data["seed"] = request.seed
-    data_choice = f"data:   {recorded.data_format} in {recorded.data_root} (from {source})"
+    data_choice = f"data:   {recorded.data_format} in {recorded.data_root} (from {label})"
     if request.data_root is not None and _differs(request.data_root, recorded.data_root):
         root = check_data_root(request.data_root)
         data["data_root"], data["data_format"] = str(root.resolve()), format_for_task(spec, root)
@@ -156,8 +163,8 @@ def _apply_request(
     if "*" not in changeable:
         _refuse_changes(recorded, config, changeable, source)
     return config, [
-        f"task:   {config.task.value} (from {source})",
-        f"model:  {config.model.name} (from {source})",
+        f"task:   {config.task.value} (from {label})",
+        f"model:  {config.model.name} (from {label})",
         data_choice,
     ]
 
