@@ -29,7 +29,7 @@ class MulticlassClsAdapter(TaskDataAdapter[MulticlassClsDataEntity, MulticlassCl
         if len(labels) > 1:
             raise DataError(
                 f"Item '{item.id}' has {len(labels)} labels; multi-class classification needs exactly one "
-                "(use --task MULTI_LABEL_CLS for several labels per image)"
+                "(images with several labels are not supported for this task)"
             )
         return int(label_map[labels.pop()])
 
