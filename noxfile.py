@@ -5,7 +5,7 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``types``: mypy (strict on otx-core)
 - ``tests``: every package's unit tests and the cross-package tests
 - ``tests_core`` / ``tests_classification`` / ``tests_detection`` / ``tests_segmentation``: one package's unit tests
-- ``tests_cross``: cross-package and end-to-end tests in ``tests/``
+- ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
 """
