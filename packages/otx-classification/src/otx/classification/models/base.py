@@ -1,6 +1,6 @@
 """``OTXMulticlassClsModel``: the task half of every multi-class classifier (loss, predictions, metrics)."""
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor
@@ -8,13 +8,17 @@ from torchmetrics import MetricCollection
 
 from otx.classification.entities import MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity
 from otx.classification.metrics import multiclass_metrics
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
-from otx.core.model.base import OTXModel
-from otx.core.types.label import LabelInfo
+from otx.core.model.base import OTXModel, OTXModelArgs
 from otx.core.visualize import draw_caption, label_colors
 
-__all__ = ["OTXMulticlassClsModel"]
+__all__ = ["ClsModelArgs", "OTXMulticlassClsModel"]
+
+
+class ClsModelArgs(OTXModelArgs, total=False):
+    """Keyword arguments of every classifier: the base ones and the loss's label smoothing."""
+
+    label_smoothing: float
 
 
 class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity]):
@@ -25,16 +29,9 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
 
     monitor = "val/accuracy"
 
-    def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.1,
-    ) -> None:
+    def __init__(self, *, label_smoothing: float = 0.1, **base: Unpack[OTXModelArgs]) -> None:
         self.label_smoothing = label_smoothing
-        super().__init__(label_info, optimizer, scheduler, pretrained)
+        super().__init__(**base)
 
     def create_metric(self) -> MetricCollection:
         """Top-1 accuracy, macro F1 and per-class accuracy."""
@@ -50,6 +47,10 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
             "confidence_threshold": "0.5",
             "output_raw_scores": "True",
         }
+
+    def export_output_names(self) -> tuple[str, ...]:
+        """One output: the class logits ``(B, C)``."""
+        return ("logits",)
 
     def customize_outputs(
         self, outputs: Any, batch: MulticlassClsBatchDataEntity

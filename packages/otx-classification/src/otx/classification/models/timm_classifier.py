@@ -4,16 +4,14 @@ timm (https://github.com/huggingface/pytorch-image-models) models take ``x`` and
 or a tuple when distillation heads are on; this adapter keeps only the class logits.
 """
 
-from typing import Any
+from typing import Any, Unpack
 
 import timm
 from torch import Tensor, nn
 
 from otx.classification.entities import MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity
-from otx.classification.models.base import OTXMulticlassClsModel
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.classification.models.base import ClsModelArgs, OTXMulticlassClsModel
 from otx.core.data.entity import OTXBatchLossEntity
-from otx.core.types.label import LabelInfo
 
 __all__ = ["TimmClassifier"]
 
@@ -22,17 +20,10 @@ class TimmClassifier(OTXMulticlassClsModel):
     """A timm model by name, trained from random init or from ``pretrained`` weights (path or URL)."""
 
     def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.1,
-        model_name: str = "mobilenetv3_small_100",
-        drop_rate: float = 0.2,
+        self, *, model_name: str = "mobilenetv3_small_100", drop_rate: float = 0.2, **base: Unpack[ClsModelArgs]
     ) -> None:
         self.model_name, self.drop_rate = model_name, drop_rate
-        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+        super().__init__(**base)
 
     def create_model(self) -> nn.Module:
         """``timm.create_model`` with our class count; weights come from ``pretrained`` only."""

@@ -9,13 +9,12 @@ torch.Size([1, 2])
 """
 
 from collections.abc import Sequence
+from typing import Unpack
 
 from torch import Tensor, nn
 
-from otx.classification.models.base import OTXMulticlassClsModel
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.classification.models.base import ClsModelArgs, OTXMulticlassClsModel
 from otx.core.model.layers import BasicBlock, ConvNormAct
-from otx.core.types.label import LabelInfo
 
 __all__ = ["TinyResNet", "TinyResNetClassifier"]
 
@@ -54,18 +53,15 @@ class TinyResNetClassifier(OTXMulticlassClsModel):
 
     def __init__(
         self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.1,
+        *,
         widths: Sequence[int] = (32, 64, 128, 256),
         depths: Sequence[int] = (1, 1, 1, 1),
         stem_width: int = 24,
         dropout: float = 0.2,
+        **base: Unpack[ClsModelArgs],
     ) -> None:
         self.widths, self.depths, self.stem_width, self.dropout = tuple(widths), tuple(depths), stem_width, dropout
-        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+        super().__init__(**base)
 
     def create_model(self) -> nn.Module:
         """A TinyResNet with one output per class."""

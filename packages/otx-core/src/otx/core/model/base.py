@@ -6,10 +6,17 @@ A model author writes :meth:`OTXModel.create_model` and, for modules from other 
     class MyClassifier(OTXMulticlassClsModel):
         def create_model(self) -> nn.Module:
             return timm.create_model("resnet18", num_classes=self.label_info.num_classes)
+
+Models take keyword arguments only: those of :class:`OTXModelArgs`, and each subclass's own,
+which it declares before passing the rest on as ``**base``. The constructor arguments are saved as plain
+hyper-parameters, so a trained model is rebuilt from its checkpoint alone::
+
+    model = MyClassifier.load_from_checkpoint("best.ckpt")
 """
 
 from abc import abstractmethod
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, Required, TypedDict, TypeVar, Unpack
 
 from lightning import LightningModule
 from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
@@ -17,15 +24,28 @@ from torch import Tensor, nn
 from torchmetrics import MetricCollection
 
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
+from otx.core.config.structure import structure, unstructure
 from otx.core.data.entity import OTXBatchDataEntity, OTXBatchLossEntity, OTXBatchPredEntity
 from otx.core.model.optim import build_optimizer, build_scheduler
 from otx.core.model.weights import load_pretrained
 from otx.core.types.label import LabelInfo
 
-__all__ = ["OTXModel"]
+__all__ = ["OTXModel", "OTXModelArgs"]
 
 BatchT = TypeVar("BatchT", bound=OTXBatchDataEntity)
 PredT = TypeVar("PredT", bound=OTXBatchPredEntity)
+ConfigT = TypeVar("ConfigT", OptimizerConfig, SchedulerConfig)
+
+
+class OTXModelArgs(TypedDict, total=False):
+    """Keyword arguments of every OTX model: typed objects (as the Engine passes them) or plain data (as saved)."""
+
+    label_info: Required[LabelInfo | Sequence[str]]
+    """The classes, or their names in order."""
+    optimizer: OptimizerConfig | Mapping[str, Any] | None
+    scheduler: SchedulerConfig | Mapping[str, Any] | None
+    pretrained: str | None
+    """Path or URL of weights to start from; not saved, so a model rebuilt from its checkpoint skips it."""
 
 
 class OTXModel(LightningModule, Generic[BatchT, PredT]):
@@ -35,22 +55,24 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
     otherwise. Subclasses per task define the metrics; subclasses per model define the module.
     """
 
-    monitor: str = "val/accuracy"
-    """The validation metric the best checkpoint is chosen by (higher is better)."""
+    monitor: ClassVar[str]
+    """The validation metric the best checkpoint is chosen by (higher is better); each task sets it."""
 
-    def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-    ) -> None:
+    def __init__(self, **base: Unpack[OTXModelArgs]) -> None:
         super().__init__()
-        self.label_info = label_info
-        self.optimizer_config = optimizer or OptimizerConfig()
-        self.scheduler_config = scheduler or SchedulerConfig()
+        label_info = base["label_info"]
+        self.label_info = label_info if isinstance(label_info, LabelInfo) else LabelInfo.from_names(label_info)
+        self.optimizer_config = _config(base.get("optimizer"), OptimizerConfig, "optimizer")
+        self.scheduler_config = _config(base.get("scheduler"), SchedulerConfig, "scheduler")
+        # every subclass's constructor arguments, made plain so that checkpoints load with ``weights_only``
+        self.save_hyperparameters(ignore=["pretrained"], logger=False)
+        self.hparams.update(
+            label_info=list(self.label_info.label_names),
+            optimizer=unstructure(self.optimizer_config),
+            scheduler=unstructure(self.scheduler_config),
+        )
         self.model = self.create_model()
-        if pretrained:
+        if pretrained := base.get("pretrained"):
             load_pretrained(self.model, pretrained)
         self.val_metric = self.create_metric()
         self.test_metric = self.create_metric()
@@ -108,9 +130,9 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         """The deployment graph: a module taking normalized images, returning :meth:`export_output_names`."""
         return self.model
 
+    @abstractmethod
     def export_output_names(self) -> tuple[str, ...]:
         """Names of the exported graph's outputs, in order."""
-        return ("logits",)
 
     @abstractmethod
     def export_metadata(self) -> dict[str, str]:
@@ -176,3 +198,12 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
         scheduler = build_scheduler(optimizer, self.scheduler_config, total, per_epoch)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def _config(value: ConfigT | Mapping[str, Any] | None, cls: type[ConfigT], name: str) -> ConfigT:
+    """``value`` as a ``cls`` config: the default where ``None``, parsed where plain data."""
+    if value is None:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    return structure(value, cls, name)

@@ -1,16 +1,14 @@
 """The task halves of every detector and instance-segmentation model: metrics, output rows and drawings."""
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor
 from torchmetrics import MetricCollection
 
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import ImageInfo
-from otx.core.model.base import OTXModel
-from otx.core.types.label import LabelInfo
+from otx.core.model.base import OTXModel, OTXModelArgs
 from otx.core.visualize import draw_boxes, label_colors, overlay_masks
 from otx.detection.entities import (
     DetBatchDataEntity,
@@ -20,7 +18,13 @@ from otx.detection.entities import (
 )
 from otx.detection.metrics import IoUType, detection_metrics, summarize
 
-__all__ = ["OTXDetectionModel", "OTXInstanceSegModel", "to_original"]
+__all__ = ["DetModelArgs", "OTXDetectionModel", "OTXInstanceSegModel", "to_original"]
+
+
+class DetModelArgs(OTXModelArgs, total=False):
+    """Keyword arguments of every detector: the base ones and the drawing/output ``score_threshold``."""
+
+    score_threshold: float
 
 
 def to_original(boxes: Tensor, info: ImageInfo) -> Tensor:
@@ -40,16 +44,9 @@ class OTXDetectionModel(OTXModel[DetBatchDataEntity, DetBatchPredEntity]):
     monitor = "val/map_50"
     iou_types: tuple[IoUType, ...] = ("bbox",)
 
-    def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        score_threshold: float = 0.3,
-    ) -> None:
+    def __init__(self, *, score_threshold: float = 0.3, **base: Unpack[OTXModelArgs]) -> None:
         self.score_threshold = score_threshold
-        super().__init__(label_info, optimizer, scheduler, pretrained)
+        super().__init__(**base)
 
     def create_metric(self) -> MetricCollection:
         """COCO mAP of boxes."""
@@ -110,6 +107,10 @@ class OTXDetectionModel(OTXModel[DetBatchDataEntity, DetBatchPredEntity]):
     ) -> Tensor:
         return image
 
+    def export_output_names(self) -> tuple[str, ...]:
+        """``boxes`` ``(B, K, 5)`` (XYXY pixels and score) and ``labels`` ``(B, K)``."""
+        return ("boxes", "labels")
+
     def export_metadata(self) -> dict[str, str]:
         """Model API's SSD-style detection wrapper: final boxes with scores, and labels."""
         return {
@@ -147,6 +148,10 @@ class OTXInstanceSegModel(OTXDetectionModel):
         if len(masks):
             masks = F.interpolate(masks[None].float(), size=tuple(image.shape[-2:]), mode="nearest")[0] > 0.5
         return overlay_masks(image, masks.to(torch.bool), colors)
+
+    def export_output_names(self) -> tuple[str, ...]:
+        """As for detection, then ``masks`` ``(B, K, H, W)`` (one per box)."""
+        return ("boxes", "labels", "masks")
 
     def export_metadata(self) -> dict[str, str]:
         """Model API's Mask R-CNN-style wrapper: boxes with scores, labels and per-box masks."""

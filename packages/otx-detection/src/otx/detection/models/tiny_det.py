@@ -8,20 +8,18 @@ quality focal loss and boxes with a GIoU loss; inference keeps the best points a
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor, nn
 from torchvision.ops import batched_nms, generalized_box_iou_loss
 
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.layers import BasicBlock, ConvNormAct
-from otx.core.types.label import LabelInfo
 from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models.assigner import TaskAlignedAssigner
-from otx.detection.models.base import OTXDetectionModel
+from otx.detection.models.base import DetModelArgs, OTXDetectionModel
 
 __all__ = ["TinyDetNet", "TinyDetector"]
 
@@ -134,11 +132,7 @@ class TinyDetector(OTXDetectionModel):
 
     def __init__(
         self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        score_threshold: float = 0.3,
+        *,
         widths: Sequence[int] = (32, 64, 128, 256),
         depths: Sequence[int] = (1, 1, 1, 1),
         neck_width: int = 64,
@@ -150,12 +144,13 @@ class TinyDetector(OTXDetectionModel):
         nms_iou: float = 0.6,
         max_detections: int = 100,
         min_score: float = 0.05,
+        **base: Unpack[DetModelArgs],
     ) -> None:
         self.widths, self.depths, self.neck_width, self.head_convs = widths, depths, neck_width, head_convs
         self.assigner = TaskAlignedAssigner(top_k=top_k, alpha=alpha, beta=beta)
         self.box_loss_weight = box_loss_weight
         self.nms_iou, self.max_detections, self.min_score = nms_iou, max_detections, min_score
-        super().__init__(label_info, optimizer, scheduler, pretrained, score_threshold)
+        super().__init__(**base)
 
     def create_model(self) -> nn.Module:
         """The network for this label set."""
@@ -211,10 +206,6 @@ class TinyDetector(OTXDetectionModel):
     def export_module(self) -> nn.Module:
         """The network with its candidate selection; NMS is left to the runtime (Model API does it)."""
         return _ExportedTinyDet(self.model)
-
-    def export_output_names(self) -> tuple[str, ...]:
-        """``boxes`` ``(B, K, 5)`` (XYXY pixels and score) and ``labels`` ``(B, K)``."""
-        return ("boxes", "labels")
 
     def predictions_from_export(self, outputs: Any, batch: DetBatchDataEntity) -> DetBatchPredEntity:
         """NMS on the exported candidates, as for the torch network."""

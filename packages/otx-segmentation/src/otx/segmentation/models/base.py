@@ -6,22 +6,20 @@ predicts the arg-max class per pixel. The exported graph ends in per-pixel class
 ``(B, C, H, W)``, which OpenVINO Model API's ``SegmentationModel`` reads.
 """
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor, nn
 from torchmetrics import MetricCollection
 
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
-from otx.core.model.base import OTXModel
-from otx.core.types.label import LabelInfo
+from otx.core.model.base import OTXModel, OTXModelArgs
 from otx.core.visualize import label_colors, overlay_masks
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
 from otx.segmentation.metrics import segmentation_metrics
 
-__all__ = ["OTXSegmentationModel", "SoftPrediction"]
+__all__ = ["OTXSegmentationModel", "SegModelArgs", "SoftPrediction"]
 
 BACKGROUND_NAMES = frozenset({"background", "_background_", "void", "unlabeled", "unlabelled"})
 """Label names (lower case) that ``otx predict --save_images`` leaves undrawn."""
@@ -51,21 +49,20 @@ class SoftPrediction(nn.Module):
         return preds.probabilities
 
 
+class SegModelArgs(OTXModelArgs, total=False):
+    """Keyword arguments of every segmentation model: the base ones and the loss's label smoothing."""
+
+    label_smoothing: float
+
+
 class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
     """A semantic segmentation model. Subclasses write :meth:`create_model`; foreign modules also adapt I/O."""
 
     monitor = "val/mIoU"
 
-    def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.0,
-    ) -> None:
+    def __init__(self, *, label_smoothing: float = 0.0, **base: Unpack[OTXModelArgs]) -> None:
         self.label_smoothing = label_smoothing
-        super().__init__(label_info, optimizer, scheduler, pretrained)
+        super().__init__(**base)
 
     def create_metric(self) -> MetricCollection:
         """mIoU, Dice, pixel accuracy and per-class IoU."""

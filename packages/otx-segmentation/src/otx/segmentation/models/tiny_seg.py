@@ -13,14 +13,13 @@ torch.Size([1, 2, 32, 32])
 """
 
 from collections.abc import Sequence
+from typing import Unpack
 
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor, nn
 
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.model.layers import BasicBlock, ConvNormAct
-from otx.core.types.label import LabelInfo
-from otx.segmentation.models.base import OTXSegmentationModel
+from otx.segmentation.models.base import OTXSegmentationModel, SegModelArgs
 
 __all__ = ["TinySeg", "TinySegModel"]
 
@@ -85,20 +84,17 @@ class TinySegModel(OTXSegmentationModel):
 
     def __init__(
         self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.0,
+        *,
         widths: Sequence[int] = (16, 32, 64, 128),
         depths: Sequence[int] = (0, 1, 1, 1),
         decoder_width: int = 32,
         decoder_stride: int = 4,
         dropout: float = 0.1,
+        **base: Unpack[SegModelArgs],
     ) -> None:
         self.widths, self.depths = tuple(widths), tuple(depths)
         self.decoder_width, self.decoder_stride, self.dropout = decoder_width, decoder_stride, dropout
-        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+        super().__init__(**base)
 
     def create_model(self) -> nn.Module:
         """A TinySeg with one output channel per class."""

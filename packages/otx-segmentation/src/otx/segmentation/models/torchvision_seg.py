@@ -8,18 +8,16 @@ training starts from random init or from ``pretrained`` (a path or URL of a stat
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 from torchvision.models import segmentation
 
-from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
-from otx.core.types.label import LabelInfo
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
-from otx.segmentation.models.base import OTXSegmentationModel
+from otx.segmentation.models.base import OTXSegmentationModel, SegModelArgs
 
 __all__ = ["BUILDERS", "TorchvisionSegmenter"]
 
@@ -34,19 +32,12 @@ class TorchvisionSegmenter(OTXSegmentationModel):
     """A torchvision segmentation model by builder name; ``aux_weight > 0`` adds its auxiliary head's loss."""
 
     def __init__(
-        self,
-        label_info: LabelInfo,
-        optimizer: OptimizerConfig | None = None,
-        scheduler: SchedulerConfig | None = None,
-        pretrained: str | None = None,
-        label_smoothing: float = 0.0,
-        model_name: str = "lraspp_mobilenet_v3_large",
-        aux_weight: float = 0.0,
+        self, *, model_name: str = "lraspp_mobilenet_v3_large", aux_weight: float = 0.0, **base: Unpack[SegModelArgs]
     ) -> None:
         if model_name not in BUILDERS:
             raise ConfigError(f"Unknown torchvision segmentation model '{model_name}'; choose from {list(BUILDERS)}")
         self.model_name, self.aux_weight = model_name, aux_weight
-        super().__init__(label_info, optimizer, scheduler, pretrained, label_smoothing)
+        super().__init__(**base)
 
     def create_model(self) -> nn.Module:
         """The builder with our class count and no downloaded weights."""
