@@ -72,7 +72,6 @@ def test_dataloaders_give_typed_batches(
     assert info.img_shape == (32, 32)
     assert info.path is not None
     assert Path(info.path).is_file()
-    assert info.mean == dm.config.mean
     assert len(list(dm.predict_dataloader())) == len(list(dm.test_dataloader()))
 
 

@@ -54,8 +54,6 @@ def test_prediction_entity_fields() -> None:
     scores = torch.tensor([[0.2, 0.8], [0.9, 0.1]])
     preds = MulticlassClsBatchPredEntity(imgs_info=[_info(0), _info(1)], scores=scores, labels=scores.argmax(1))
     assert preds.labels.tolist() == [1, 0]
-    assert preds.saliency_maps is None
-    assert preds.feature_vectors is None
 
 
 def _item(*annotations: object) -> DatasetItem:

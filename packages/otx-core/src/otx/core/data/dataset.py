@@ -32,7 +32,6 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         self.samples = list(samples)
         self.adapter = adapter
         self.transforms = transforms
-        self.mean, self.std = mean, std
         self._to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std))])
 
     def __len__(self) -> int:
@@ -49,7 +48,5 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
             path=sample.path,
             ori_shape=ori_shape,
             img_shape=(int(image.shape[-2]), int(image.shape[-1])),
-            mean=self.mean,
-            std=self.std,
         )
         return self.adapter.make_entity(self._to_float(image), info, target)

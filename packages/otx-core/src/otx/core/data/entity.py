@@ -17,14 +17,12 @@ __all__ = ["ImageInfo", "OTXBatchDataEntity", "OTXBatchLossEntity", "OTXBatchPre
 
 @define(kw_only=True)
 class ImageInfo:
-    """Where an image came from, its size before and after transforms, and its normalization."""
+    """Where an image came from and its size before and after transforms."""
 
     index: int
     path: str | None
     ori_shape: tuple[int, int]
     img_shape: tuple[int, int]
-    mean: tuple[float, ...] = (0.0, 0.0, 0.0)
-    std: tuple[float, ...] = (1.0, 1.0, 1.0)
 
 
 @define(kw_only=True)
@@ -67,11 +65,9 @@ class OTXBatchDataEntity:
 
 @define(kw_only=True)
 class OTXBatchPredEntity:
-    """Predictions for a batch (task packages add their scores, labels, boxes or masks) and explanation outputs."""
+    """Predictions for a batch; task packages add their scores, labels, boxes or masks."""
 
     imgs_info: list[ImageInfo]
-    saliency_maps: Tensor | None = None
-    feature_vectors: Tensor | None = None
 
 
 @define

@@ -1,7 +1,6 @@
 """Label information shared by datasets, models and checkpoints."""
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from attrs import frozen
 
@@ -23,12 +22,3 @@ class LabelInfo:
     def num_classes(self) -> int:
         """Number of classes."""
         return len(self.label_names)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain-data form for configs and checkpoints."""
-        return {"label_names": list(self.label_names)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LabelInfo":
-        """Inverse of :meth:`as_dict`."""
-        return cls.from_names([str(name) for name in data["label_names"]])
