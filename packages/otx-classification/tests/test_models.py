@@ -16,7 +16,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import load_yaml, structure
 from otx.core.data.entity import ImageInfo, OTXBatchLossEntity
 from otx.core.model.base import OTXModel
-from otx.core.plugin import import_object
+from otx.core.plugin import import_object, installed_plugins
 from otx.core.types.label import LabelInfo
 from otx.core.types.task import OTXTaskType
 
@@ -31,11 +31,11 @@ def _batch(size: int = 4, height: int = 32, width: int = 32) -> MulticlassClsBat
 
 
 def _tiny_resnet() -> TinyResNetClassifier:
-    return TinyResNetClassifier(LABELS, widths=(8, 16, 16, 32), depths=(1, 1, 1, 1))
+    return TinyResNetClassifier(label_info=LABELS, widths=(8, 16, 16, 32), depths=(1, 1, 1, 1))
 
 
 def _timm() -> TimmClassifier:
-    return TimmClassifier(LABELS, model_name="mobilenetv3_small_100", drop_rate=0.0)
+    return TimmClassifier(label_info=LABELS, model_name="mobilenetv3_small_100", drop_rate=0.0)
 
 
 MODELS = {"tiny_resnet": _tiny_resnet, "timm_mobilenetv3_small": _timm}
@@ -124,8 +124,8 @@ def test_tiny_resnet_module() -> None:
 
 
 def test_label_smoothing_is_used() -> None:
-    sharp = TinyResNetClassifier(LABELS, widths=(8, 8, 8, 8), label_smoothing=0.0)
-    smooth = TinyResNetClassifier(LABELS, widths=(8, 8, 8, 8), label_smoothing=0.5)
+    sharp = TinyResNetClassifier(label_info=LABELS, widths=(8, 8, 8, 8), label_smoothing=0.0)
+    smooth = TinyResNetClassifier(label_info=LABELS, widths=(8, 8, 8, 8), label_smoothing=0.5)
     logits = torch.tensor([[10.0, 0.0, 0.0]])
     batch = _batch(size=1)
     sharp.train()
@@ -146,7 +146,7 @@ def test_metrics_are_accuracy_f1_and_per_class() -> None:
 
 def test_plugin_spec() -> None:
     (spec,) = PLUGIN.tasks
-    assert PLUGIN.distribution == "otx-classification"
+    assert {p.distribution for p in installed_plugins() if p.tasks == PLUGIN.tasks} == {"otx-classification"}
     assert spec.task is OTXTaskType.MULTI_CLASS_CLS
     assert {"image_folders", "image_folders_with_subsets", "datumaro"} <= set(spec.formats)
     assert set(spec.recipe_paths()) >= {"tiny_resnet", "timm_mobilenetv3_small"}
@@ -185,7 +185,7 @@ def test_pretrained_weights_from_a_local_file(tmp_path: Path) -> None:
     torch.save(source.model.state_dict(), tmp_path / "weights.pth")
     other_labels = LabelInfo.from_names(["a", "b"])  # a different head: skipped
     model = TinyResNetClassifier(
-        other_labels, widths=(8, 16, 16, 32), depths=(1, 1, 1, 1), pretrained=str(tmp_path / "weights.pth")
+        label_info=other_labels, widths=(8, 16, 16, 32), depths=(1, 1, 1, 1), pretrained=str(tmp_path / "weights.pth")
     )
     first_conv = model.model.features[0][0].weight
     assert torch.equal(first_conv, torch.full_like(first_conv, 0.125))

@@ -8,7 +8,7 @@ import pytest
 
 from otx.cli.find import print_models
 from otx.cli.main import main
-from otx.core.errors import ConfigError, TaskNotInstalledError
+from otx.core.errors import TaskNotInstalledError
 
 HEAVY = ("torch", "torchvision", "lightning", "datumaro", "timm", "openvino", "nncf")
 

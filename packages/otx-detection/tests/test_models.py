@@ -55,7 +55,7 @@ def test_assigner_without_objects_has_no_positives() -> None:
 
 def test_tiny_det_losses_fall_on_a_repeated_batch() -> None:
     torch.manual_seed(0)
-    model = TinyDetector(LABELS, **SMALL)
+    model = TinyDetector(label_info=LABELS, **SMALL)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.01)
     batch = _batch()
     model.train()
@@ -72,7 +72,7 @@ def test_tiny_det_losses_fall_on_a_repeated_batch() -> None:
 
 
 def test_tiny_det_predictions_and_exported_candidates_agree() -> None:
-    model = TinyDetector(LABELS, min_score=0.0, **SMALL).eval()
+    model = TinyDetector(label_info=LABELS, min_score=0.0, **SMALL).eval()
     batch = _batch()
     with torch.no_grad():
         preds = model.predict_batch(batch)
@@ -103,7 +103,7 @@ def test_top_candidates_are_the_best_point_class_pairs() -> None:
 
 @pytest.mark.parametrize("model_class", [SSDLiteMobileNetV3, FasterRCNNMobileNetV3])
 def test_torchvision_detectors_plug_in_through_inputs_and_outputs(model_class: Any) -> None:
-    model = model_class(LABELS)
+    model = model_class(label_info=LABELS)
     batch = _batch()
     inputs = model.customize_inputs(batch)
     assert [t["labels"].tolist() for t in inputs["targets"]] == [[1, 2], []]  # background is class 0 there
@@ -120,7 +120,7 @@ def test_torchvision_detectors_plug_in_through_inputs_and_outputs(model_class: A
 
 
 def test_mask_rcnn_returns_boolean_masks_and_mask_metrics() -> None:
-    model = MaskRCNNMobileNetV3(LABELS)
+    model = MaskRCNNMobileNetV3(label_info=LABELS)
     batch = _batch(masks=True)
     model.train()
     output = model(batch)
@@ -137,7 +137,7 @@ def test_mask_rcnn_returns_boolean_masks_and_mask_metrics() -> None:
 
 def test_torchvision_detectors_refuse_export_with_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="tiny_det"):
-        FasterRCNNMobileNetV3(LABELS).export_module()
+        FasterRCNNMobileNetV3(label_info=LABELS).export_module()
 
 
 def _perfect(batch: DetBatchDataEntity) -> DetBatchPredEntity:
@@ -150,7 +150,7 @@ def _perfect(batch: DetBatchDataEntity) -> DetBatchPredEntity:
 
 
 def test_metrics_of_perfect_predictions_are_one_with_ap_per_class() -> None:
-    model = TinyDetector(LABELS, **SMALL)
+    model = TinyDetector(label_info=LABELS, **SMALL)
     batch = _batch()
     model.val_metric.update(*model.metric_inputs(_perfect(batch), batch))
     values = {k: float(v) for k, v in model.metric_values(model.val_metric).items()}
@@ -158,7 +158,7 @@ def test_metrics_of_perfect_predictions_are_one_with_ap_per_class() -> None:
 
 
 def test_rows_and_drawings_are_in_original_pixels() -> None:
-    model = TinyDetector(LABELS, score_threshold=0.5, **SMALL)
+    model = TinyDetector(label_info=LABELS, score_threshold=0.5, **SMALL)
     batch = _batch()
     preds = _perfect(batch)
     rows = model.prediction_rows(preds)

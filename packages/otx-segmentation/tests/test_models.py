@@ -63,7 +63,7 @@ def test_every_recipe_trains_and_predicts_per_pixel(name: str) -> None:
 
 
 def test_loss_is_cross_entropy_over_labelled_pixels_only() -> None:
-    model = TinySegModel(LABELS).train()
+    model = TinySegModel(label_info=LABELS).train()
     batch = _batch()
     logits = F.interpolate(model.model(batch.images), size=(32, 32), mode="bilinear", align_corners=False)
     loss = model.customize_outputs(logits, batch)
@@ -101,7 +101,7 @@ def test_metrics_skip_ignored_pixels_and_classes_seen_nowhere() -> None:
 
 
 def test_per_class_iou_is_reported_under_each_label_name() -> None:
-    model = TinySegModel(LABELS)
+    model = TinySegModel(label_info=LABELS)
     model.val_metric.update(torch.tensor([[0, 1, 2]]), torch.tensor([[0, 1, 1]]))
     values = model.metric_values(model.val_metric)
     assert {"mIoU", "dice", "pixel_accuracy", "iou_background", "iou_object", "iou_other"} == set(values)
@@ -109,7 +109,7 @@ def test_per_class_iou_is_reported_under_each_label_name() -> None:
 
 
 def test_prediction_rows_and_drawing_leave_background_undrawn() -> None:
-    model = TinySegModel(LABELS)
+    model = TinySegModel(label_info=LABELS)
     labels = torch.zeros(1, 4, 4, dtype=torch.long)
     labels[0, :2, :2] = 1
     info = ImageInfo(index=7, path="a.png", ori_shape=(8, 8), img_shape=(4, 4))
@@ -131,11 +131,9 @@ def test_every_recipe_exports_to_an_ir_that_predicts_as_the_torch_model(name: st
     from otx.core.export.deployed import OpenVINOModule
     from otx.core.export.ir import save_ir, to_openvino
 
-    config = structure(
-        {"task": "SEMANTIC_SEGMENTATION", "label_names": list(LABELS.label_names), **load_yaml(RECIPES[name])},
-        RunConfig,
-    )
-    config.data.input_size = (32, 32)
+    recipe = load_yaml(RECIPES[name])
+    recipe["data"] = {**recipe.get("data", {}), "input_size": [32, 32]}
+    config = structure({"task": "SEMANTIC_SEGMENTATION", "label_names": list(LABELS.label_names), **recipe}, RunConfig)
     model = _model(RECIPES[name]).eval()
     xml = save_ir(to_openvino(model, config), tmp_path / "model.xml", fp16=False)
     assert ov.Core().read_model(str(xml)).get_rt_info(["model_info", "model_type"]).astype(str) == "Segmentation"
