@@ -8,19 +8,15 @@ Usage: ``python tools/bench_deploy.py [--epochs 10] [--threads 2] [--work_dir DI
 """
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import torch
-
+from bench_common import DATASETS, add_common_options, set_threads, work_root, write_json
 from otx.core.plugin import all_specs
 from otx.core.types.task import OTXTaskType
 from otx.engine import Engine
 
-REPO = Path(__file__).resolve().parents[1]
-DATASETS = {OTXTaskType.MULTI_CLASS_CLS: REPO.parent / "shared" / "datasets" / "hymenoptera"}
+TASK_DATASETS = {OTXTaskType.MULTI_CLASS_CLS: DATASETS / "hymenoptera"}
 
 
 def bench_task(
@@ -65,21 +61,19 @@ def print_table(results: list[dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads for training and eager latency")
     parser.add_argument("--iterations", type=int, default=50, help="timed calls per model and batch size")
-    parser.add_argument("--work_dir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--reuse", action="store_true", help="reuse the latest training run in --work_dir")
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    add_common_options(parser, set_option=False)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_root(args.work_dir) as root:
         for task, spec in all_specs().items():
-            data_root = DATASETS.get(task)
+            data_root = TASK_DATASETS.get(task)
             if data_root is None or not data_root.is_dir():
                 print(f"skipping {task.value}: no benchmark dataset at {data_root}")
                 continue
-            work_dir = (args.work_dir or Path(tmp)) / task.value.lower()
+            work_dir = root / task.value.lower()
             print(f"== {task.value}: default model {spec.default_model} on {data_root}")
             results.append(bench_task(task, data_root, work_dir, args.epochs, args.reuse, args.iterations))
     print()
@@ -88,8 +82,7 @@ def main() -> None:
         b1 = {r["model"]: r["median_ms"] for r in result["rows"] if r["batch"] == 1}
         ratio = b1["torch eager"] / b1["OpenVINO INT8"]
         print(f"{result['task']}: INT8 is {ratio:.1f}x faster than torch eager at batch 1 (medians)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

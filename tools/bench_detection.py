@@ -9,7 +9,7 @@ public :class:`otx.engine.Engine`. For each model:
   epoch (the checkpoint ``Engine.train`` keeps, chosen on validation mAP@50);
 * the same checkpoint on the test subset, which took no part in choosing it (``Engine.test``);
 * peak memory of training: the largest sum of the resident set sizes of this process and its
-  dataloader workers (see ``bench_classification.PeakMemory``);
+  dataloader workers (see ``bench_measure.PeakMemory``);
 * inference latency at batch 1 in eager torch, post-processing (NMS) included: median of 30 calls
   on one validation image at the recipe's input size, after 5 warm-up calls.
 
@@ -30,10 +30,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_classification import PeakMemory, _log, _parse_set, _train_timer_class, _work_root
+from bench_common import (
+    DATASETS,
+    add_common_options,
+    fmt,
+    log,
+    parse_set,
+    print_markdown_table,
+    set_threads,
+    work_root,
+    write_json,
+)
+from bench_measure import PeakMemory, train_timer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_ROOT = REPO_ROOT / ".." / "shared" / "datasets" / "bccd"
+DEFAULT_DATA_ROOT = DATASETS / "bccd"
 DEFAULT_MODELS = ("tiny_det", "ssdlite_mobilenetv3", "fasterrcnn_mobilenetv3")
 
 
@@ -69,7 +79,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
 
     memory = PeakMemory()
     engine = Engine(data_root=args.data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
-    timer, latency = _train_timer_class()(), _latency_callback_class()()
+    timer, latency = train_timer(), _latency_callback_class()()
     with memory:
         memory.reset()
         best = engine.train(max_epochs=args.epochs, callbacks=[timer, latency])
@@ -79,12 +89,11 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
     tested = Engine(work_dir=work).test()
     config = engine.config
     assert config is not None
-    rates = [images / seconds for images, seconds in timer.epochs]
     row = {
         "model": model,
         "input_size": list(config.data.input_size),
         "batch_size": config.data.batch_size,
-        "train_images_per_s": statistics.median(rates) if rates else None,
+        "train_images_per_s": timer.median_rate,
         "val_map_50_final": final.get("val/map_50"),
         "val_map_final": final.get("val/map"),
         "val_map_50_best": best.get("val/map_50"),
@@ -95,7 +104,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
         "peak_memory_bytes": peak,
         "latency_ms": latency.median_ms,
     }
-    _log(json.dumps(row))
+    log(json.dumps(row))
     return row
 
 
@@ -110,7 +119,7 @@ def _final_val_metrics(csv_path: Path) -> dict[str, float]:
 
 
 def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    """The results as a Markdown table, so that it pastes into docs as it is."""
+    """The results as a Markdown table."""
     headers = [
         "model",
         "input",
@@ -124,18 +133,8 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "peak mem",
         "latency",
     ]
-
-    def fmt(value: float | None, spec: str, unit: str = "") -> str:
-        return "-" if value is None else format(value, spec) + unit
-
-    print(
-        f"Detection benchmark: {Path(args.data_root).name}, {args.epochs} epochs from random init, seed {args.seed}, "
-        f"torch threads {args.threads}"
-    )
-    print("| " + " | ".join(headers) + " |")
-    print("|" + "|".join("---" for _ in headers) + "|")
-    for r in rows:
-        cells = [
+    body = [
+        [
             r["model"],
             "x".join(map(str, r["input_size"])),
             fmt(r["train_images_per_s"], ".1f"),
@@ -148,10 +147,15 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             fmt(r["peak_memory_bytes"] / 2**30, ".2f", " GiB"),
             fmt(r["latency_ms"], ".1f", " ms"),
         ]
-        print("| " + " | ".join(cells) + " |")
-    print(
+        for r in rows
+    ]
+    print_markdown_table(
+        f"Detection benchmark: {Path(args.data_root).name}, {args.epochs} epochs from random init, seed {args.seed}, "
+        f"torch threads {args.threads}",
+        headers,
+        body,
         "train img/s: training batches only, median epoch; best: the epoch with the best val mAP@50 (the kept "
-        "checkpoint), also scored on test; latency: batch 1, eager torch with NMS, median of 30; peak mem: tree RSS"
+        "checkpoint), also scored on test; latency: batch 1, eager torch with NMS, median of 30; peak mem: tree RSS",
     )
 
 
@@ -162,10 +166,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), help="recipes to compare")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs per model (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed of training")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="recipe override (repeatable)")
-    parser.add_argument("--work_dir", type=Path, help="keep the runs here (default: a temporary folder)")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    add_common_options(parser)
     return parser.parse_args(argv)
 
 
@@ -174,15 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not (args.data_root / "Annotations").is_dir():
         raise SystemExit(f"No BCCD dataset at {args.data_root} (expected Annotations/, JPEGImages/, ImageSets/)")
-    import torch
-
-    torch.set_num_threads(args.threads)
-    overrides = _parse_set(args.set)
-    with _work_root(args.work_dir) as work:
+    overrides = parse_set(args.set)
+    set_threads(args.threads)
+    with work_root(args.work_dir) as work:
         rows = [bench_model(model, args, overrides, work / model) for model in args.models]
     print_table(rows, args)
-    if args.json:
-        args.json.write_text(json.dumps({"args": vars(args), "rows": rows}, default=str))
+    write_json(args.json, {"args": vars(args), "rows": rows})
     return 0
 
 

@@ -11,7 +11,7 @@ each model, through the public :class:`otx.engine.Engine`:
 * mIoU and Dice of the best-on-validation checkpoint on the held-back test subset (``Engine.test``),
   at the recipe's input size, plus the final epoch's validation mIoU;
 * peak memory of training: the largest sum of the resident set sizes of this process and its
-  dataloader workers (see ``bench_classification.PeakMemory``);
+  dataloader workers (see ``bench_measure.PeakMemory``);
 * inference latency at batch 1: the torch module (eager) and the exported OpenVINO IR (FP32).
 
 Every model trains for the same ``--epochs`` with its own recipe (input size, batch, optimizer).
@@ -28,7 +28,6 @@ import argparse
 import json
 import random
 import shutil
-import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,10 +36,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bench_classification import PeakMemory, _log, _parse_set, _train_timer_class, _work_root
+from bench_common import (
+    DATASETS,
+    add_common_options,
+    fmt,
+    log,
+    parse_set,
+    print_markdown_table,
+    set_threads,
+    work_root,
+    write_json,
+)
+from bench_measure import PeakMemory, train_timer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_ROOT = REPO_ROOT / ".." / "shared" / "datasets" / "membrane"
+DEFAULT_DATA_ROOT = DATASETS / "membrane"
 DEFAULT_MODELS = ("tiny_seg", "lraspp_mobilenetv3", "deeplabv3_mobilenetv3")
 LABELS = {"0": "membrane", "1": "cell"}
 
@@ -65,18 +74,19 @@ def convert_membrane(source: Path, target: Path, n_val: int, n_test: int, seed: 
     return target
 
 
-def bench_model(model: str, data_root: Path, args: argparse.Namespace, overrides: dict[str, Any], work: Path) -> dict:
+def bench_model(
+    model: str, data_root: Path, args: argparse.Namespace, overrides: dict[str, Any], work: Path
+) -> dict[str, Any]:
     """Train, test on the held-back subset, export and time inference for one recipe."""
     from otx.engine import Engine
 
     memory = PeakMemory()
     engine = Engine(data_root=data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
-    timer = _train_timer_class()()
+    timer = train_timer()
     with memory:
         memory.reset()
         engine.train(max_epochs=args.epochs, callbacks=[timer])
         peak = memory.peak_bytes()
-    rates = [images / seconds for images, seconds in timer.epochs]
     tested = Engine(work_dir=work).test()
     Engine(work_dir=work).export(formats=("openvino",))
     latency = {
@@ -88,20 +98,20 @@ def bench_model(model: str, data_root: Path, args: argparse.Namespace, overrides
         "model": model,
         "input_size": list(config.data.input_size),
         "batch_size": config.data.batch_size,
-        "train_images_per_s": statistics.median(rates) if rates else None,
+        "train_images_per_s": timer.median_rate,
         "test_mIoU": tested["test/mIoU"],
         "test_dice": tested["test/dice"],
-        "final_val_mIoU": timer.val_accuracy[-1] if timer.val_accuracy else None,
+        "final_val_mIoU": timer.val_scores[-1] if timer.val_scores else None,
         "peak_memory_bytes": peak,
         "latency_torch_ms": latency.get("torch eager"),
         "latency_openvino_ms": latency.get("OpenVINO FP32"),
     }
-    _log(json.dumps(row))
+    log(json.dumps(row))
     return row
 
 
 def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    """The results as a Markdown table, so that it pastes into docs as it is."""
+    """The results as a Markdown table."""
     headers = [
         "model",
         "input",
@@ -113,9 +123,6 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "latency torch",
         "latency OV FP32",
     ]
-
-    def fmt(value: float | None, spec: str, unit: str = "") -> str:
-        return "-" if value is None else format(value, spec) + unit
 
     body = [
         [
@@ -131,15 +138,13 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         ]
         for r in rows
     ]
-    print(
+    print_markdown_table(
         f"Semantic segmentation benchmark: membrane ({args.val} val, {args.test} held-back test images, seed "
-        f"{args.seed}), {args.epochs} epochs, torch threads {args.threads}"
+        f"{args.seed}), {args.epochs} epochs, torch threads {args.threads}",
+        headers,
+        body,
+        "train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: tree RSS",
     )
-    print("| " + " | ".join(headers) + " |")
-    print("|" + "|".join("---" for _ in headers) + "|")
-    for r in body:
-        print("| " + " | ".join(r) + " |")
-    print("train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: tree RSS")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -151,10 +156,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--val", type=int, default=4, help="validation images (default 4)")
     parser.add_argument("--test", type=int, default=6, help="held-back test images (default 6)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="recipe override (repeatable)")
-    parser.add_argument("--work_dir", type=Path, help="keep the dataset and runs here (default: a temporary folder)")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    add_common_options(parser, work_dir_help="keep the dataset and runs here")
     return parser.parse_args(argv)
 
 
@@ -163,16 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not (args.data_root / "train" / "image").is_dir():
         raise SystemExit(f"No membrane dataset at {args.data_root} (expected train/image and train/label)")
-    import torch
-
-    torch.set_num_threads(args.threads)
-    overrides = _parse_set(args.set)
-    with _work_root(args.work_dir) as work:
+    overrides = parse_set(args.set)
+    set_threads(args.threads)
+    with work_root(args.work_dir) as work:
         data_root = convert_membrane(args.data_root, work / "membrane", args.val, args.test, args.seed)
         rows = [bench_model(model, data_root, args, overrides, work / model) for model in args.models]
     print_table(rows, args)
-    if args.json:
-        args.json.write_text(json.dumps({"args": vars(args), "rows": rows}, default=str))
+    write_json(args.json, {"args": vars(args), "rows": rows})
     return 0
 
 
