@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,41 @@ def otx(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+class Rebuilt:
+    """A checkpoint's saved hyper-parameters, and per batch (rebuilt model's, Engine's) predictions."""
+
+    def __init__(self, hparams: dict[str, Any], pairs: list[tuple[Any, Any]]) -> None:
+        self.hparams, self.pairs = hparams, pairs
+
+
+@pytest.fixture(scope="session")
+def rebuild_from_checkpoint() -> Callable[..., Rebuilt]:
+    """``rebuild_from_checkpoint(ModelClass, work_dir)``: the latest run's best checkpoint, rebuilt alone.
+
+    The model comes from ``ModelClass.load_from_checkpoint`` only; its predictions are paired with the Engine's.
+    """
+    import torch
+    import yaml
+
+    from otx.engine import Engine
+    from otx.engine.build import build_datamodule
+    from otx.engine.checkpoint import read_checkpoint
+
+    def rebuild(model_class: Any, work_dir: Path) -> Rebuilt:
+        best = work_dir / ".latest" / "train" / "checkpoints" / "best.ckpt"
+        expected = Engine(work_dir=work_dir).predict(checkpoint=best)
+        hparams = torch.load(best, weights_only=True)["hyper_parameters"]
+        yaml.safe_dump(hparams)  # plain data only: anything else does not serialize
+        model = model_class.load_from_checkpoint(best).eval()
+        batches = build_datamodule(read_checkpoint(best).config).predict_dataloader()
+        pairs = []
+        for reference, batch in zip(expected, batches, strict=True):
+            with torch.no_grad():
+                preds = model.predict_batch(batch)
+            assert [info.path for info in preds.imgs_info] == [info.path for info in reference.imgs_info]
+            pairs.append((preds, reference))
+        return Rebuilt(hparams, pairs)
+
+    return rebuild

@@ -2,15 +2,13 @@
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
-import yaml
 
 from otx.classification.models.tiny_resnet import TinyResNetClassifier
 from otx.engine import Engine
-from otx.engine.build import build_datamodule
-from otx.engine.checkpoint import read_checkpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -23,24 +21,15 @@ SMALL = {
 
 
 def test_model_rebuilt_from_checkpoint_predicts_as_the_engine(
-    tmp_path: Path, class_folders_writer: Callable[..., Path]
+    tmp_path: Path, class_folders_writer: Callable[..., Path], rebuild_from_checkpoint: Callable[..., Any]
 ) -> None:
     data = class_folders_writer(tmp_path / "data", {"blue": 8, "red": 8, "green": 8})
     work_dir = tmp_path / "ws"
     Engine(data_root=data, model="tiny_resnet", work_dir=work_dir, overrides=SMALL).train(max_epochs=1)
-    best = work_dir / ".latest" / "train" / "checkpoints" / "best.ckpt"
-    expected = Engine(work_dir=work_dir).predict(checkpoint=best)
-
-    hparams = torch.load(best, weights_only=True)["hyper_parameters"]
-    yaml.safe_dump(hparams)  # plain data only: anything else does not serialize
-    assert sorted(hparams["label_info"]) == ["blue", "green", "red"]
-    assert hparams["widths"] == [8, 16, 16, 32]
-    assert "pretrained" not in hparams
-    model = TinyResNetClassifier.load_from_checkpoint(best).eval()
-    batches = build_datamodule(read_checkpoint(best).config).predict_dataloader()
-    for reference, batch in zip(expected, batches, strict=True):
-        with torch.no_grad():
-            preds = model.predict_batch(batch)
-        assert [info.path for info in preds.imgs_info] == [info.path for info in reference.imgs_info]
+    rebuilt = rebuild_from_checkpoint(TinyResNetClassifier, work_dir)
+    assert sorted(rebuilt.hparams["label_info"]) == ["blue", "green", "red"]
+    assert rebuilt.hparams["widths"] == [8, 16, 16, 32]
+    assert "pretrained" not in rebuilt.hparams
+    for preds, reference in rebuilt.pairs:
         assert torch.equal(preds.scores, reference.scores)
         assert torch.equal(preds.labels, reference.labels)

@@ -1,14 +1,13 @@
 """A segmentation model trained by the Engine is rebuilt from its checkpoint alone with ``load_from_checkpoint``."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
-import yaml
 
 from otx.engine import Engine
-from otx.engine.build import build_datamodule
-from otx.engine.checkpoint import read_checkpoint
 from otx.segmentation.models.tiny_seg import TinySegModel
 
 pytestmark = pytest.mark.e2e
@@ -22,22 +21,15 @@ SMALL = {
 }
 
 
-def test_model_rebuilt_from_checkpoint_predicts_as_the_engine(tmp_path: Path, common_root: Path) -> None:
+def test_model_rebuilt_from_checkpoint_predicts_as_the_engine(
+    tmp_path: Path, common_root: Path, rebuild_from_checkpoint: Callable[..., Any]
+) -> None:
     work_dir = tmp_path / "ws"
     Engine(data_root=common_root, model="tiny_seg", work_dir=work_dir, overrides=SMALL).train(max_epochs=1)
-    best = work_dir / ".latest" / "train" / "checkpoints" / "best.ckpt"
-    expected = Engine(work_dir=work_dir).predict(checkpoint=best)
-
-    hparams = torch.load(best, weights_only=True)["hyper_parameters"]
-    yaml.safe_dump(hparams)  # plain data only: anything else does not serialize
-    assert sorted(hparams["label_info"]) == ["background", "object"]
-    assert hparams["decoder_width"] == 8
-    assert "pretrained" not in hparams
-    model = TinySegModel.load_from_checkpoint(best).eval()
-    batches = build_datamodule(read_checkpoint(best).config).predict_dataloader()
-    for reference, batch in zip(expected, batches, strict=True):
-        with torch.no_grad():
-            preds = model.predict_step(batch, 0)
-        assert [info.path for info in preds.imgs_info] == [info.path for info in reference.imgs_info]
+    rebuilt = rebuild_from_checkpoint(TinySegModel, work_dir)
+    assert sorted(rebuilt.hparams["label_info"]) == ["background", "object"]
+    assert rebuilt.hparams["decoder_width"] == 8
+    assert "pretrained" not in rebuilt.hparams
+    for preds, reference in rebuilt.pairs:
         assert torch.equal(preds.scores, reference.scores)
         assert torch.equal(preds.labels, reference.labels)
