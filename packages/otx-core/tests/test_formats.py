@@ -73,6 +73,16 @@ def test_unknown_layout_has_no_candidates_and_choose_format_explains(tmp_path: P
     assert str(tmp_path) in str(info.value)
     assert "class folders (root/<class>/*.jpg)" in str(info.value)  # the installed readers' layouts
     assert "Datumaro" in str(info.value)
+    assert "not installed" not in str(info.value)  # every task is installed here
+
+
+def test_unknown_layout_names_the_tasks_that_are_not_installed(
+    tmp_path: Path, hide_task_packages: Callable[..., None]
+) -> None:
+    hide_task_packages("otx-classification")
+    (tmp_path / "readme.txt").write_text("hello")
+    with pytest.raises(DataError, match=r"Tasks not installed.*MULTI_CLASS_CLS \(otx-classification\)"):
+        choose_format(candidate_formats(tmp_path), [], tmp_path)
 
 
 def test_the_core_reads_class_folders_only_through_the_classification_package(

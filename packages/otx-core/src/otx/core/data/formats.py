@@ -12,6 +12,8 @@ from datumaro.components.dataset import Dataset
 
 from otx.core.data.custom_format import installed_formats
 from otx.core.errors import DataError
+from otx.core.plugin import all_specs, package_for_task
+from otx.core.types.task import OTXTaskType
 
 __all__ = ["candidate_formats", "check_data_root", "choose_format", "import_dataset"]
 
@@ -59,10 +61,21 @@ def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Pat
     if not candidates:
         layouts = [reader.layout for reader in installed_formats().values() if reader.layout]
         known = [*layouts, "a format Datumaro detects (COCO, VOC, YOLO, Datumaro ...)"]
-        raise DataError(f"Cannot recognise the dataset format of {root}. Expected one of: {'; '.join(known)}")
+        raise DataError(
+            f"Cannot recognise the dataset format of {root}. Expected one of: {'; '.join(known)}{_missing_tasks_hint()}"
+        )
     for fmt in preferred:
         if fmt in candidates:
             return fmt
     if len(candidates) == 1:
         return candidates[0]
     raise DataError(f"{root} matches several formats {list(candidates)}; pass --task to choose")
+
+
+def _missing_tasks_hint() -> str:
+    """Which tasks are not installed and the package each needs: their layouts are unknown here."""
+    installed = set(all_specs())
+    missing = [
+        f"{task.value} ({package_for_task(task) or 'not packaged'})" for task in OTXTaskType if task not in installed
+    ]
+    return f". Tasks not installed, whose formats are not known here: {', '.join(missing)}" if missing else ""
