@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from attrs.exceptions import FrozenInstanceError
 
 from otx.core.config.structure import load_yaml
@@ -30,7 +31,7 @@ def test_the_plan_is_frozen_and_typed(shapes_root: Path, small: dict, tmp_path: 
     plan = Engine(data_root=shapes_root, work_dir=tmp_path, overrides=small).plan(Command.TRAIN, max_epochs=2)
     assert plan.config.task is OTXTaskType.MULTI_CLASS_CLS
     assert plan.config.trainer.max_epochs == 2
-    assert plan.label_names == ("circle", "square")
+    assert plan.config.label_names == ("circle", "square")
     with pytest.raises(FrozenInstanceError):
         plan.config.trainer.max_epochs = 3  # type: ignore[misc]
     assert not tmp_path.joinpath("ws").exists()
@@ -103,7 +104,7 @@ def test_replay_records_the_same_config(work_dir: Path) -> None:
     run = (work_dir / ".latest" / "train").resolve()
     replay = Engine.from_config(run, work_dir=work_dir).plan(Command.TRAIN)
     recorded = load_yaml(run / "config.yaml")
-    assert recorded["label_names"] == list(replay.label_names)
+    assert recorded["label_names"] == list(replay.config.label_names or ())
     assert recorded["seed"] == replay.config.seed
 
 
@@ -111,3 +112,12 @@ def test_version_names_every_installed_package(otx: Otx) -> None:
     result = otx("--version")
     for package in ("otx-core 0.1.0", "otx-classification 0.1.0", "otx-detection 0.1.0", "otx-segmentation 0.1.0"):
         assert package in " ".join(result.out.split())
+
+
+def test_a_bad_key_in_a_replayed_config_names_the_file_and_the_key(work_dir: Path, tmp_path: Path) -> None:
+    saved = load_yaml(work_dir / ".latest" / "train" / "config.yaml")
+    saved["optimizer"]["lrr"] = 0.1
+    bad = tmp_path / "config.yaml"
+    bad.write_text(yaml.safe_dump(saved))
+    with pytest.raises(ConfigError, match=r"config\.yaml: Unknown config key 'optimizer\.lrr'"):
+        Engine.from_config(tmp_path, work_dir=tmp_path / "ws")

@@ -18,7 +18,6 @@ from attrs import evolve
 from lightning.pytorch.callbacks import Callback
 
 from otx.core.config.recipe import RunConfig
-from otx.core.config.structure import load_yaml, structure
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.formats import check_data_root
 from otx.engine.autoconfig import parse_task
@@ -29,7 +28,7 @@ from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.report import print_choices
-from otx.engine.resolve import CONFIG_FILE, resolve_plan
+from otx.engine.resolve import read_run_config, resolve_plan
 from otx.engine.workdir import WorkDir
 
 __all__ = ["Engine"]
@@ -173,8 +172,7 @@ class Engine:
 def _read_config(config: RunConfig | str | Path | None) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):
         return config
-    path = Path(config) / CONFIG_FILE if Path(config).is_dir() else Path(config)
-    return structure(load_yaml(path), RunConfig)
+    return read_run_config(Path(config))
 
 
 def _quiet_lightning() -> None:

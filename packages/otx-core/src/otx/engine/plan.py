@@ -59,16 +59,3 @@ class RunPlan:
     """The training run folder a resumed ``train`` continues."""
     choices: tuple[str, ...] = ()
     """Each choice with its reason, in resolution order, as printed before the command runs."""
-
-    @property
-    def task(self) -> OTXTaskType:
-        """The plan's task."""
-        return self.config.task
-
-    @property
-    def label_names(self) -> tuple[str, ...]:
-        """The model's classes; a resolved plan always has them."""
-        if self.config.label_names is None:
-            msg = "A resolved plan has label names"
-            raise AssertionError(msg)
-        return self.config.label_names

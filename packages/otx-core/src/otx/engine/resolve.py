@@ -25,7 +25,7 @@ from otx.engine.deploy import IR_FP32
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.workdir import WorkDir
 
-__all__ = ["CONFIG_FILE", "EVALUATION_KEYS", "resolve_plan"]
+__all__ = ["CONFIG_FILE", "EVALUATION_KEYS", "read_run_config", "resolve_plan"]
 
 CONFIG_FILE = "config.yaml"
 
@@ -48,6 +48,16 @@ NEEDS_DATA = frozenset({Command.TRAIN, Command.TEST, Command.PREDICT, Command.OP
 
 LoadData = Callable[[RunConfig], OTXDataModule]
 """Builds (or returns the already built) data module of a config."""
+
+
+def read_run_config(path: Path) -> RunConfig:
+    """The run config saved at ``path``: a ``config.yaml`` or a run folder holding one; errors name the file."""
+    file = path / CONFIG_FILE if path.is_dir() else path
+    try:
+        return structure(load_yaml(file), RunConfig)
+    except ConfigError as exc:
+        message = str(exc)
+        raise ConfigError(message if str(file) in message else f"{file}: {message}") from None
 
 
 def resolve_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
@@ -88,7 +98,7 @@ def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -
     last = run / "checkpoints" / "last.ckpt"
     if not last.is_file():
         raise CheckpointError(f"Cannot resume {run}: it has no checkpoints/last.ckpt yet; start a new run")
-    recorded = structure(load_yaml(run / CONFIG_FILE), RunConfig)
+    recorded = read_run_config(run)
     config, choices = _apply_request(
         recorded, request, f"the run being resumed ({run})", "the resumed run", frozenset({"trainer.max_epochs"})
     )
