@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
+from otx.core.config.hpo import HPOConfig
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
@@ -100,3 +101,4 @@ class RunConfig:
     scheduler: SchedulerConfig = field(factory=SchedulerConfig)
     data: DataConfig = field(factory=DataConfig)
     trainer: TrainerConfig = field(factory=TrainerConfig)
+    hpo: HPOConfig = field(factory=HPOConfig)
