@@ -29,6 +29,7 @@ class Command(StrEnum):
     EXPORT = "export"
     OPTIMIZE = "optimize"
     BENCHMARK = "benchmark"
+    HPO = "hpo"
 
 
 @frozen(kw_only=True)

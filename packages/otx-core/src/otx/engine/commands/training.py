@@ -30,10 +30,17 @@ class _SaveRunConfig(Callback):
         checkpoint[METADATA_KEY] = {"config": self.config}
 
 
-def run_train(plan: RunPlan, work_dir: WorkDir, data: DataModules, callbacks: Sequence[Callback]) -> dict[str, float]:
-    """Train (or resume) ``plan``; returns the best checkpoint's validation metrics."""
+def run_train(
+    plan: RunPlan, work_dir: WorkDir, data: DataModules, callbacks: Sequence[Callback], run: Path | None = None
+) -> dict[str, float]:
+    """Train (or resume) ``plan``; returns the best checkpoint's validation metrics.
+
+    ``run`` is the folder to train in (an HPO trial's); by default a new run folder of the work dir.
+    """
     config = plan.config
-    run = plan.resume_run or work_dir.new_run(plan.command)
+    if run is not None:
+        run.mkdir(parents=True, exist_ok=True)
+    run = plan.resume_run or run or work_dir.new_run(plan.command)
     lightning.seed_everything(config.seed, verbose=False)
     datamodule = data.get(config)
     model = build_model(config)
