@@ -235,5 +235,5 @@ def test_a_split_that_leaves_no_training_images_is_an_error(
     root = class_folders_writer(tmp_path / "flat", {"blue": 4, "red": 4})
     with pytest.raises(DataError, match="No training images left.*val_fraction"):
         _module(root, FLAT_FOLDERS, data_config(val_fraction=0.95))
-    with pytest.raises(ConfigError, match="val_fraction must be between 0 and 1"):
-        _module(root, FLAT_FOLDERS, data_config(val_fraction=1.0))
+    with pytest.raises(ConfigError, match=r"'val_fraction' must be in \(0, 1\)"):
+        data_config(val_fraction=1.0)

@@ -27,6 +27,7 @@ from otx.engine.commands.evaluation import run_predict, run_test
 from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
 from otx.engine.plan import Command, PlanRequest, RunPlan
+from otx.engine.preflight import check_benchmark_arguments, check_work_dir
 from otx.engine.report import print_choices
 from otx.engine.resolve import read_run_config, resolve_plan
 from otx.engine.workdir import WorkDir
@@ -60,7 +61,7 @@ class Engine:
         config: RunConfig | str | Path | None = None,
     ) -> None:
         _quiet_lightning()
-        self.work_dir = WorkDir(Path(work_dir))
+        self.work_dir = WorkDir(check_work_dir(Path(work_dir)))
         self.request = PlanRequest(
             data_root=check_data_root(data_root) if data_root is not None else None,
             task=parse_task(task) if task is not None else None,
@@ -145,6 +146,7 @@ class Engine:
         iterations: int = 30,
     ) -> list[dict[str, Any]]:
         """Latency and throughput of the torch model and the latest IRs (FP32, INT8), params and FLOPs."""
+        check_benchmark_arguments(batch_sizes, iterations)
         plan = self._start(Command.BENCHMARK, checkpoint=checkpoint)
         return run_benchmark(plan, self.work_dir, batch_sizes, iterations)
 

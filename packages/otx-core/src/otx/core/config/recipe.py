@@ -13,9 +13,11 @@ from typing import Any, Literal
 from attrs import field, frozen
 
 from otx.core.config.hpo import HPOConfig
+from otx.core.config.validators import at_least, each, finite_above, fraction, one_of
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
+    "PRECISIONS",
     "DataConfig",
     "ModelConfig",
     "OptimizerConfig",
@@ -24,6 +26,9 @@ __all__ = [
     "TrainerConfig",
     "TransformSpec",
 ]
+
+PRECISIONS = ("32-true", "32", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true", "64", "16", "bf16")
+"""``trainer.precision`` values Lightning accepts."""
 
 TransformSpec = dict[str, Any]
 """One transform: ``{"type": "RandomResizedCrop", **kwargs}``; ``size`` defaults to the input size."""
@@ -45,7 +50,7 @@ class OptimizerConfig:
     """A ``torch.optim`` optimizer by class name and its keyword arguments."""
 
     name: str = "AdamW"
-    lr: float = 1e-3
+    lr: float = field(default=1e-3, validator=finite_above(0))
     params: dict[str, Any] = field(factory=dict)
 
 
@@ -54,20 +59,20 @@ class SchedulerConfig:
     """Learning-rate schedule, stepped per iteration: linear warm-up then cosine decay or constant."""
 
     name: Literal["cosine", "constant"] = "cosine"
-    warmup_epochs: float = 0.0
-    min_lr_ratio: float = 0.01
+    warmup_epochs: float = field(default=0.0, validator=finite_above(0, inclusive=True))
+    min_lr_ratio: float = field(default=0.01, validator=fraction(low_open=False, high_open=False))
 
 
 @frozen(kw_only=True)
 class DataConfig:
     """Input size, batching, normalization, subset split and the transform pipelines."""
 
-    input_size: tuple[int, int] = (224, 224)
-    batch_size: int = 32
-    num_workers: int | Literal["auto"] = "auto"
+    input_size: tuple[int, int] = field(default=(224, 224), validator=each(at_least(1)))
+    batch_size: int = field(default=32, validator=at_least(1))
+    num_workers: int | Literal["auto"] = field(default="auto", validator=at_least(0, allow=("auto",)))
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
-    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    val_fraction: float = 0.2
+    std: tuple[float, float, float] = field(default=(0.229, 0.224, 0.225), validator=each(finite_above(0)))
+    val_fraction: float = field(default=0.2, validator=fraction())
     check_images: bool = True
     skip_unreadable_images: bool = False
     train_transforms: list[TransformSpec] = field(factory=list)
@@ -78,13 +83,13 @@ class DataConfig:
 class TrainerConfig:
     """Settings passed to ``lightning.Trainer``."""
 
-    max_epochs: int = 10
-    precision: str = "32-true"
+    max_epochs: int = field(default=10, validator=at_least(1))
+    precision: str = field(default="32-true", validator=one_of(PRECISIONS))
     accelerator: str = "auto"
     devices: int | str = "auto"
-    gradient_clip_val: float | None = None
+    gradient_clip_val: float | None = field(default=None, validator=finite_above(0, allow_none=True))
     deterministic: bool = False
-    log_every_n_steps: int = 10
+    log_every_n_steps: int = field(default=10, validator=at_least(1))
 
 
 @frozen(kw_only=True)
@@ -95,7 +100,7 @@ class RunConfig:
     model: ModelConfig
     data_root: str | None = None
     data_format: str | None = None
-    seed: int = 0
+    seed: int = field(default=0, validator=at_least(0))
     label_names: tuple[str, ...] | None = None
     optimizer: OptimizerConfig = field(factory=OptimizerConfig)
     scheduler: SchedulerConfig = field(factory=SchedulerConfig)

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 import yaml
 
+from otx.core.config.validators import InvalidValueError
 from otx.core.errors import ConfigError
 
 __all__ = ["apply_overrides", "dump_yaml", "load_yaml", "structure", "unstructure"]
@@ -58,7 +59,10 @@ def structure(data: Any, cls: type[T], where: str = "") -> T:
     if missing:
         keys = ", ".join(f"{where}.{m}" if where else m for m in missing)
         raise ConfigError(f"Missing required config key(s): {keys}")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except InvalidValueError as exc:
+        raise exc.within(where) from None
 
 
 def unstructure(obj: Any) -> Any:

@@ -23,7 +23,7 @@ from otx.core.data.image_io import check_image
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
 from otx.core.data.transforms import build_transforms
-from otx.core.errors import ConfigError, DataError
+from otx.core.errors import DataError
 from otx.core.types.label import LabelInfo
 
 __all__ = ["OTXDataModule", "default_num_workers"]
@@ -93,8 +93,6 @@ class OTXDataModule(LightningDataModule):
         return self.label_info.label_names.index(name)
 
     def _split(self, subsets: dict[str, list[Sample]], seed: int) -> dict[str, list[Sample]]:
-        if not 0 < self.config.val_fraction < 1:
-            raise ConfigError(f"data.val_fraction must be between 0 and 1, got {self.config.val_fraction}")
         pool = subsets.pop("default", [])
         if "train" not in subsets:
             subsets["train"] = pool
