@@ -36,6 +36,16 @@ Overrides = Annotated[
     list[str] | None,
     Parameter(name="--set", help="Recipe override KEY=VALUE, e.g. --set optimizer.lr=0.01 (repeatable)."),
 ]
+HPOTrials = Annotated[
+    int | None, Parameter(help="HPO: trials in the study in all, earlier runs' included (default: hpo.trials, 20).")
+]
+HPOTime = Annotated[float | None, Parameter(help="HPO: seconds of search; given alone, the only budget.")]
+HPOEpochs = Annotated[int | None, Parameter(help="HPO: epochs per trial (default: the recipe's max_epochs).")]
+HPOStorage = Annotated[
+    str | None, Parameter(help="HPO: Optuna storage URL, e.g. postgresql://user:pw@host/db (default: SQLite).")
+]
+HPOStudy = Annotated[str | None, Parameter(help="HPO: study name (default: <model>-<dataset folder>).")]
+HPOWorkers = Annotated[int, Parameter(help="HPO: trial processes sharing the study (and the CPU threads).")]
 
 
 def _engine(
@@ -62,6 +72,13 @@ def train(
     work_dir: WorkDirArg = Path("otx-workspace"),
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
     set: Overrides = None,
+    hpo: Annotated[bool, Parameter(help="Search hyper-parameters (see otx hpo), then train with the best.")] = False,
+    hpo_trials: HPOTrials = None,
+    hpo_time: HPOTime = None,
+    hpo_epochs: HPOEpochs = None,
+    hpo_storage: HPOStorage = None,
+    hpo_study: HPOStudy = None,
+    hpo_workers: HPOWorkers = 1,
 ) -> None:
     """Train a model; prints the chosen task and model, progress, and the best validation metrics.
 
@@ -84,7 +101,76 @@ def train(
     if batch_size is not None:
         overrides["data.batch_size"] = batch_size
     engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
+    search = _hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, hpo_workers)
+    if hpo and resume:
+        raise _usage_error("--hpo starts a new search and run; it does not combine with --resume")
+    if hpo:
+        if max_epochs is not None:
+            overrides["trainer.max_epochs"] = max_epochs
+            engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
+        result = engine.hpo(**search)
+        engine = _engine(None, work_dir, config=result.best_config)
+    elif search != _hpo_settings():
+        raise _usage_error("--hpo_* flags apply with --hpo")
     engine.train(max_epochs=max_epochs, resume=resume)
+
+
+@app.command
+def hpo(
+    *,
+    data_root: DataRoot = None,
+    task: str | None = None,
+    model: str | None = None,
+    config: Annotated[Path | None, Parameter(help="A saved config.yaml (or run folder) to search from.")] = None,
+    max_epochs: Annotated[int | None, Parameter(help="Epochs of the searched plan (and of its best config).")] = None,
+    seed: int | None = None,
+    work_dir: WorkDirArg = Path("otx-workspace"),
+    set: Overrides = None,
+    hpo_trials: HPOTrials = None,
+    hpo_time: HPOTime = None,
+    hpo_epochs: HPOEpochs = None,
+    hpo_storage: HPOStorage = None,
+    hpo_study: HPOStudy = None,
+    workers: HPOWorkers = 1,
+) -> None:
+    """Search the recipe's hyper-parameters (hpo.space) with Optuna; each trial is a training run.
+
+    Prints a table of trials and writes trials.csv, plots and best_config.yaml (replay it with
+    ``otx train --config``) to a run folder. The study is stored (SQLite hpo.db in the work dir, or
+    --hpo_storage), so the same command resumes it, and processes sharing the storage share it.
+    """
+    from otx.core.config.overrides import parse_overrides
+
+    overrides = parse_overrides(set or [])
+    if max_epochs is not None:
+        overrides["trainer.max_epochs"] = max_epochs
+    engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
+    engine.hpo(**_hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, workers))
+
+
+def _hpo_settings(
+    trials: int | None = None,
+    time: float | None = None,
+    epochs: int | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """``Engine.hpo`` arguments from the ``--hpo_*`` flags."""
+    return {
+        "trials": trials,
+        "time": time,
+        "epochs_per_trial": epochs,
+        "storage": storage,
+        "study_name": study,
+        "workers": workers,
+    }
+
+
+def _usage_error(message: str) -> Exception:
+    from otx.core.errors import ConfigError
+
+    return ConfigError(message)
 
 
 @app.command

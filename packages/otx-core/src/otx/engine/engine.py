@@ -11,7 +11,7 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from attrs import evolve
@@ -20,6 +20,7 @@ from lightning.pytorch.callbacks import Callback
 from otx.core.config.recipe import RunConfig
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.formats import check_data_root
+from otx.core.errors import ConfigError
 from otx.engine.autoconfig import parse_task
 from otx.engine.build import DataModules
 from otx.engine.commands.deployment import run_benchmark, run_export, run_optimize
@@ -31,6 +32,9 @@ from otx.engine.preflight import check_benchmark_arguments, check_work_dir
 from otx.engine.report import print_choices
 from otx.engine.resolve import read_run_config, resolve_plan
 from otx.engine.workdir import WorkDir
+
+if TYPE_CHECKING:
+    from otx.engine.commands.hpo import HPOResult
 
 __all__ = ["Engine"]
 
@@ -149,6 +153,55 @@ class Engine:
         check_benchmark_arguments(batch_sizes, iterations)
         plan = self._start(Command.BENCHMARK, checkpoint=checkpoint)
         return run_benchmark(plan, self.work_dir, batch_sizes, iterations)
+
+    def hpo(
+        self,
+        trials: int | None = None,
+        time: float | None = None,
+        workers: int = 1,
+        storage: str | None = None,
+        study_name: str | None = None,
+        epochs_per_trial: int | None = None,
+    ) -> "HPOResult":
+        """Search the recipe's ``hpo.space`` with Optuna; returns the best trial and its ``best_config.yaml``.
+
+        Each argument overrides the config's ``hpo`` section: ``trials`` in the study in all (a study
+        resumes: trials of earlier runs count), ``time`` in seconds (given alone, it is the only budget),
+        ``storage`` an Optuna RDB URL shared by ``workers`` processes here and by runs on other machines
+        (default: SQLite ``hpo.db`` in the work dir). Train the best with
+        ``Engine.from_config(result.best_config).train()``.
+        """
+        from otx.engine.commands.hpo import run_hpo
+
+        if workers < 1:
+            raise ConfigError(f"hpo needs at least one worker, got {workers}")
+        given = {
+            "hpo.trials": trials,
+            "hpo.time": time,
+            "hpo.storage": storage,
+            "hpo.study_name": study_name,
+            "hpo.epochs_per_trial": epochs_per_trial,
+        }
+        overrides: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+        if time is not None and trials is None:
+            overrides["hpo.trials"] = None
+        request = evolve(self.request, overrides={**self.request.overrides, **overrides})
+        plan = resolve_plan(Command.TRAIN, request, self.work_dir, self._data.get)
+        settings = plan.config.hpo
+        budget = " and ".join(
+            part
+            for part in (
+                f"{settings.trials} trials" if settings.trials else "",
+                f"{settings.time:.0f} s" if settings.time else "",
+            )
+            if part
+        )
+        epochs = settings.epochs_per_trial or plan.config.trainer.max_epochs
+        line = f"hpo:    {budget}, {epochs} epochs per trial, {settings.pruner} pruner, {workers} worker(s)"
+        plan = evolve(plan, command=Command.HPO, choices=(*plan.choices, line))
+        print_choices(str(Command.HPO), plan.choices)
+        self.last_plan = plan
+        return run_hpo(plan, self.work_dir, self._data, workers)
 
     def _request(
         self, checkpoint: str | Path | None = None, max_epochs: int | None = None, resume: bool = False
