@@ -1,5 +1,6 @@
 """Checkpoint files: atomic writes, safe reads, and the one place that says what a checkpoint is."""
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -26,24 +27,37 @@ METADATA_KEY = "otx"
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
-    """Writes to a temporary file, syncs it, then renames it over the target; reads ``weights_only``."""
+    """Writes to a temporary file, syncs it, then renames it over the target; reads ``weights_only``.
+
+    A failed write (full disk, interrupt) removes the temporary file and leaves the target as it was.
+    """
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any | None = None) -> None:
         """Save so that ``path`` holds either the old or the new checkpoint, never half of one."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        with tmp.open("wb") as file:
-            torch.save(checkpoint, file)
-            file.flush()
-            os.fsync(file.fileno())
-        tmp.replace(target)
+        try:
+            with tmp.open("wb") as file:
+                torch.save(checkpoint, file)
+                file.flush()
+                os.fsync(file.fileno())
+            tmp.replace(target)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if _disk_full(exc):  # torch reports it as a RuntimeError whose context is the OSError
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
+            raise
 
     def load_checkpoint(
         self, path: str | Path, map_location: Any | None = None, weights_only: bool | None = None
     ) -> dict[str, Any]:
         """Load with ``weights_only=True`` whatever the caller asks."""
         return load_checkpoint_file(Path(path))
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in (exc, exc.__context__))
 
 
 def load_checkpoint_file(path: Path) -> dict[str, Any]:

@@ -25,8 +25,8 @@ def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...]) -> di
         raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
     model = build_model(plan.config, plan.checkpoint).eval()
     model.export_module()  # models that cannot be exported say so before a run folder is made
-    run = work_dir.new_run(Command.EXPORT)
-    written = export_files(model, plan.config, run, formats)
+    with work_dir.run(Command.EXPORT) as run:
+        written = export_files(model, plan.config, run, formats)
     print_summary(f"{plan.config.model.name}: exported", {}, {k: str(v) for k, v in written.items()})
     return written
 
@@ -43,14 +43,14 @@ def run_optimize(plan: RunPlan, work_dir: WorkDir, data: DataModules, subset_siz
         xml = run_export(evolve(plan, command=Command.EXPORT), work_dir, ("openvino",))["OpenVINO IR FP32"]
         checkpoint = read_checkpoint(xml)
     datamodule = data.get(plan.config)
-    run = work_dir.new_run(Command.OPTIMIZE)
-    int8 = quantize_ir(read_ir(checkpoint.path), datamodule.calibration_dataloader(), subset_size, run / IR_INT8)
-    trainer = build_trainer(plan.config, run, [])
-    before = scalars(trainer.test(build_model(plan.config, checkpoint), datamodule=datamodule, verbose=False)[0])
-    int8_model = build_model(plan.config, read_checkpoint(int8))
-    after = scalars(trainer.test(int8_model, datamodule=datamodule, verbose=False)[0])
-    metrics = {**{f"fp32/{k}": v for k, v in before.items()}, **{f"int8/{k}": v for k, v in after.items()}}
-    write_metrics(metrics, run / METRICS_FILE)
+    with work_dir.run(Command.OPTIMIZE) as run:
+        int8 = quantize_ir(read_ir(checkpoint.path), datamodule.calibration_dataloader(), subset_size, run / IR_INT8)
+        trainer = build_trainer(plan.config, run, [])
+        before = scalars(trainer.test(build_model(plan.config, checkpoint), datamodule=datamodule, verbose=False)[0])
+        int8_model = build_model(plan.config, read_checkpoint(int8))
+        after = scalars(trainer.test(int8_model, datamodule=datamodule, verbose=False)[0])
+        metrics = {**{f"fp32/{k}": v for k, v in before.items()}, **{f"int8/{k}": v for k, v in after.items()}}
+        write_metrics(metrics, run / METRICS_FILE)
     facts = {"source": str(checkpoint.path), "int8 model": str(int8)}
     print_summary(f"{plan.config.model.name}: INT8 quantization", metrics, facts)
     return metrics
@@ -70,10 +70,10 @@ def run_benchmark(
         if path is not None
     }
     input_size = plan.config.data.input_size
-    run = work_dir.new_run(Command.BENCHMARK)
-    rows = benchmark_rows(model, irs, input_size, batch_sizes, iterations)
-    size = model_size(model, input_size)
-    write_metrics({"rows": rows, **size}, run / "benchmark.json")
+    with work_dir.run(Command.BENCHMARK) as run:
+        rows = benchmark_rows(model, irs, input_size, batch_sizes, iterations)
+        size = model_size(model, input_size)
+        write_metrics({"rows": rows, **size}, run / "benchmark.json")
     print_benchmark(f"{plan.config.model.name}: latency", rows, size)
     return rows
 

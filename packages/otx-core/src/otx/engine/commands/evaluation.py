@@ -15,11 +15,11 @@ __all__ = ["run_predict", "run_test"]
 
 def run_test(plan: RunPlan, work_dir: WorkDir, data: DataModules) -> dict[str, float]:
     """Metrics of the plan's checkpoint on the test subset (the validation subset where there is none)."""
-    run = work_dir.new_run(plan.command)
-    model = build_model(plan.config, plan.checkpoint)
-    trainer = build_trainer(plan.config, run, [])
-    metrics = scalars(trainer.test(model, datamodule=data.get(plan.config), verbose=False)[0])
-    write_metrics(metrics, run / METRICS_FILE)
+    with work_dir.run(plan.command) as run:
+        model = build_model(plan.config, plan.checkpoint)
+        trainer = build_trainer(plan.config, run, [])
+        metrics = scalars(trainer.test(model, datamodule=data.get(plan.config), verbose=False)[0])
+        write_metrics(metrics, run / METRICS_FILE)
     source = str(plan.checkpoint.path) if plan.checkpoint else "-"
     print_summary(f"{plan.config.model.name}: test metrics", metrics, {"run": str(run), "checkpoint": source})
     return metrics
@@ -27,16 +27,16 @@ def run_test(plan: RunPlan, work_dir: WorkDir, data: DataModules) -> dict[str, f
 
 def run_predict(plan: RunPlan, work_dir: WorkDir, data: DataModules, save_images: bool) -> list[OTXBatchPredEntity]:
     """Predictions on the test subset, written to ``predictions.csv`` (and drawn on the images if asked)."""
-    run = work_dir.new_run(plan.command)
-    model = build_model(plan.config, plan.checkpoint)
-    trainer = build_trainer(plan.config, run, [])
-    batches = trainer.predict(model, datamodule=data.get(plan.config)) or []
-    preds = [batch for batch in batches if isinstance(batch, OTXBatchPredEntity)]
-    _write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
-    facts = {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")}
-    if save_images:
-        drawn = save_drawn_predictions(model, preds, run / "images")
-        facts["drawn"] = f"{drawn} image(s) in {run / 'images'}"
+    with work_dir.run(plan.command) as run:
+        model = build_model(plan.config, plan.checkpoint)
+        trainer = build_trainer(plan.config, run, [])
+        batches = trainer.predict(model, datamodule=data.get(plan.config)) or []
+        preds = [batch for batch in batches if isinstance(batch, OTXBatchPredEntity)]
+        _write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
+        facts = {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")}
+        if save_images:
+            drawn = save_drawn_predictions(model, preds, run / "images")
+            facts["drawn"] = f"{drawn} image(s) in {run / 'images'}"
     print_summary(f"{plan.config.model.name}: predictions", {}, facts)
     return preds
 

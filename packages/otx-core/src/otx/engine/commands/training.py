@@ -1,7 +1,8 @@
-"""``train``: fit the plan's model on its data, keep the best and last checkpoints, report the best."""
+"""``train``: fit the plan's model on its data, keep the best and the last epoch's checkpoints, report the best."""
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import dump_yaml, unstructure
 from otx.engine.build import DataModules, build_model, build_trainer
-from otx.engine.checkpoint import METADATA_KEY, read_checkpoint
+from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_checkpoint
 from otx.engine.plan import RunPlan
 from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
 from otx.engine.resolve import CONFIG_FILE
+from otx.engine.resumable import LAST_CHECKPOINT, LastEpochCheckpoint, RandomStates
+from otx.engine.signals import Interrupted, interruptible
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_train"]
@@ -35,41 +38,64 @@ def run_train(
 ) -> dict[str, float]:
     """Train (or resume) ``plan``; returns the best checkpoint's validation metrics.
 
-    ``run`` is the folder to train in (an HPO trial's); by default a new run folder of the work dir.
+    ``run`` is the folder to train in (an HPO trial's, which ``.latest/train`` never points at); by
+    default a new run folder of the work dir. SIGINT/SIGTERM stop the run with :class:`Interrupted`,
+    whose message says how to resume it.
     """
+    track = run is None or plan.resume_run is not None
+    with interruptible(), work_dir.run(plan.command, plan.resume_run or run, track=track) as folder:
+        on_last = partial(work_dir.point_latest, plan.command, folder) if track else None
+        try:
+            return _fit(plan, folder, on_last, data, callbacks)
+        except Interrupted as exc:
+            raise Interrupted(exc.signum, _resume_hint(exc, folder, work_dir)) from None
+
+
+def _fit(
+    plan: RunPlan, run: Path, on_last: Callable[[], None] | None, data: DataModules, callbacks: Sequence[Callback]
+) -> dict[str, float]:
+    """Fit in ``run``; ``on_last`` is called each time the run has a new ``last.ckpt``."""
     config = plan.config
-    if run is not None:
-        run.mkdir(parents=True, exist_ok=True)
-    run = plan.resume_run or run or work_dir.new_run(plan.command)
     lightning.seed_everything(config.seed, verbose=False)
     datamodule = data.get(config)
     model = build_model(config)
     dump_yaml(unstructure(config), run / CONFIG_FILE)
-    checkpoints = ModelCheckpoint(
-        dirpath=run / "checkpoints",
-        filename="best",
-        monitor=model.monitor,
-        mode="max",
-        save_last=True,
-        enable_version_counter=False,
+    best = ModelCheckpoint(
+        dirpath=run / "checkpoints", filename="best", monitor=model.monitor, mode="max", enable_version_counter=False
     )
+    last = LastEpochCheckpoint(run / "checkpoints", on_saved=on_last)
     trainer = build_trainer(
-        config, run, [checkpoints, _SaveRunConfig(config), *callbacks], log_version=_free_log_name(run)
+        config,
+        run,
+        [best, last, RandomStates(), _SaveRunConfig(config), *callbacks],
+        log_version=_free_log_name(run),
     )
     resume_from = plan.checkpoint.path if plan.checkpoint is not None else None
     start = time.perf_counter()
     trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
     elapsed = time.perf_counter() - start
-    best = Path(checkpoints.best_model_path) if checkpoints.best_model_path else run / "checkpoints" / "last.ckpt"
-    model.load_state_dict(read_checkpoint(best).state_dict or {})
+    chosen = Path(best.best_model_path) if best.best_model_path else last.path
+    model.load_state_dict(read_checkpoint(chosen).state_dict or {})
     metrics = scalars(trainer.validate(model, datamodule=datamodule, verbose=False)[0])
     write_metrics({**metrics, "epochs": float(trainer.current_epoch), "train_seconds": elapsed}, run / METRICS_FILE)
     print_summary(
         f"{config.model.name} on {Path(config.data_root or '').name}: best validation metrics",
         metrics,
-        {"run": str(run), "checkpoint": str(best), "train time": f"{elapsed:.1f} s"},
+        {"run": str(run), "checkpoint": str(chosen), "train time": f"{elapsed:.1f} s"},
     )
     return metrics
+
+
+def _resume_hint(exc: Interrupted, run: Path, work_dir: WorkDir) -> str:
+    """What an interrupted run kept, and the command that continues it."""
+    last = run / "checkpoints" / f"{LAST_CHECKPOINT}.ckpt"
+    if not last.is_file():
+        return f"{exc}: no epoch of {run} finished, so there is nothing to resume; train again"
+    epochs = int(load_checkpoint_file(last)["epoch"]) + 1
+    return (
+        f"{exc}: {run} keeps its last finished epoch ({epochs}) in {last}; "
+        f"resume with: otx train --resume --work_dir {work_dir.root}"
+    )
 
 
 def _free_log_name(run: Path) -> str:
