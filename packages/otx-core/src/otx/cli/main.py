@@ -245,17 +245,22 @@ def find(*, task: str | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``otx`` script: user errors become one line on stderr and exit code 2."""
+    """Entry point of the ``otx`` script: user errors become one line on stderr and exit code 2.
+
+    SIGINT and SIGTERM end a command with one line (for ``train``: how to resume) and exit 130 / 143.
+    """
     from otx.core.errors import OTXError
+    from otx.engine.signals import Interrupted, interruptible
 
     try:
-        app(argv if argv is not None else sys.argv[1:], exit_on_error=True)
+        with interruptible():
+            app(argv if argv is not None else sys.argv[1:], exit_on_error=True)
     except OTXError as exc:
         print(f"otx: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("otx: interrupted; resume with: otx train --resume", file=sys.stderr)
-        sys.exit(130)
+    except Interrupted as exc:
+        print(f"otx: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
