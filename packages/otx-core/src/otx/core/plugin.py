@@ -6,14 +6,20 @@ A task package exposes a :class:`TaskPlugin` under the ``otx.tasks`` entry-point
     classification = "otx.classification.plugin:PLUGIN"
 
 The plugin module must import nothing heavy (no torch): ``otx find`` and ``otx --help`` load it.
-Classes are named by dotted path and imported only when a run needs them. The core names no task
-package: an installed plugin's distribution comes from its entry point's metadata, and the package
-that provides a missing task from the extras of the ``otx-core`` distribution
-(``pip install "otx-core[detection]"``).
+Classes are named by dotted path and imported only when a run needs them. A class named by a file
+(checkpoint, exported model, saved config) is imported only from an installed task package, a module
+already loaded, a recipe the user named, or anywhere with ``OTX_ALLOW_CUSTOM_CODE=1``: importing a
+module runs its code, and a crafted checkpoint must not choose which.
+
+The core names no task package: an installed plugin's distribution comes from its entry point's
+metadata, and the package that provides a missing task from the extras of the ``otx-core``
+distribution (``pip install "otx-core[detection]"``).
 """
 
 import functools
 import importlib
+import os
+import sys
 from collections.abc import Mapping
 from importlib import metadata, resources
 from pathlib import Path
@@ -30,13 +36,21 @@ __all__ = [
     "TaskPlugin",
     "TaskSpec",
     "all_specs",
+    "allow_code_from",
     "find_task",
+    "import_class",
     "import_object",
     "installed_plugins",
     "package_for_task",
 ]
 
 ENTRY_POINT_GROUP = "otx.tasks"
+
+ALLOW_CUSTOM_CODE_ENV = "OTX_ALLOW_CUSTOM_CODE"
+"""Set to ``1`` to let checkpoints and configs name classes outside the installed task packages."""
+
+_USER_NAMED: set[str] = set()
+"""Modules whose classes a recipe the user named asks for (see :func:`allow_code_from`)."""
 
 
 @frozen(kw_only=True)
@@ -90,6 +104,8 @@ class TaskPlugin:
     tasks: tuple[TaskSpec, ...]
     distribution: str = ""
     """The distribution that installed the plugin, filled in from its entry point's metadata."""
+    package: str = ""
+    """The package holding the plugin module (``otx.detection``), filled in from its entry point."""
 
     def spec(self, task: OTXTaskType) -> TaskSpec | None:
         """The spec for ``task`` if this plugin serves it."""
@@ -105,7 +121,10 @@ def installed_plugins() -> tuple[TaskPlugin, ...]:
         if not isinstance(plugin, TaskPlugin):
             msg = f"Entry point {entry_point.value} in group {ENTRY_POINT_GROUP} is not a TaskPlugin"
             raise TypeError(msg)
-        plugins.append(evolve(plugin, distribution=entry_point.dist.name if entry_point.dist else entry_point.value))
+        distribution = entry_point.dist.name if entry_point.dist else entry_point.value
+        plugins.append(
+            evolve(plugin, distribution=distribution, package=entry_point.value.partition(":")[0].rpartition(".")[0])
+        )
     return tuple(sorted(plugins, key=lambda p: p.distribution))
 
 
@@ -143,7 +162,7 @@ def package_for_task(task: OTXTaskType, core: str = "otx-core") -> str | None:
 
 def import_object(dotted: str) -> Any:
     """Import ``package.module:attr`` or ``package.module.attr``."""
-    module_name, _, attr = dotted.partition(":") if ":" in dotted else dotted.rpartition(".")
+    module_name, attr = _split(dotted)
     try:
         return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
@@ -153,3 +172,39 @@ def import_object(dotted: str) -> Any:
 def all_specs() -> Mapping[OTXTaskType, TaskSpec]:
     """Every installed task spec by task."""
     return {spec.task: spec for plugin in installed_plugins() for spec in plugin.tasks}
+
+
+def import_class(dotted: str, base: type, key: str, packages: tuple[str, ...] = ()) -> type:
+    """The subclass of ``base`` that ``dotted`` names (the value of config ``key``), checked before any import.
+
+    Its module must be loaded already, belong to an installed task package or one of ``packages``, or
+    come from a recipe the user named; ``OTX_ALLOW_CUSTOM_CODE=1`` lifts the rule.
+    """
+    module_name, _ = _split(dotted)
+    trusted = (*(plugin.package for plugin in installed_plugins() if plugin.package), *packages)
+    allowed = (
+        module_name in sys.modules
+        or module_name in _USER_NAMED
+        or any(module_name == p or module_name.startswith(f"{p}.") for p in trusted)
+        or os.environ.get(ALLOW_CUSTOM_CODE_ENV) == "1"
+    )
+    if not allowed:
+        raise ConfigError(
+            f"{key} '{dotted}' is not in an installed task package ({', '.join(trusted) or 'none'}); "
+            f"importing it would run its code. If you trust the file that names it, set {ALLOW_CUSTOM_CODE_ENV}=1"
+        )
+    found = import_object(dotted)
+    if not (isinstance(found, type) and issubclass(found, base)):
+        raise ConfigError(f"{key} '{dotted}' is not a {base.__name__}")
+    return found
+
+
+def allow_code_from(*dotted: str) -> None:
+    """Let :func:`import_class` import the modules of ``dotted`` classes: a recipe the user wrote names them."""
+    _USER_NAMED.update(_split(name)[0] for name in dotted if "." in name or ":" in name)
+
+
+def _split(dotted: str) -> tuple[str, str]:
+    """``("package.module", "attr")`` of ``package.module:attr`` or ``package.module.attr``."""
+    module_name, _, attr = dotted.partition(":") if ":" in dotted else dotted.rpartition(".")
+    return module_name, attr

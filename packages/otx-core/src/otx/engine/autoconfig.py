@@ -8,7 +8,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import apply_overrides, load_yaml, structure
 from otx.core.data.formats import candidate_formats, check_data_root, choose_format
 from otx.core.errors import ConfigError, DataError
-from otx.core.plugin import TaskSpec, all_specs, find_task
+from otx.core.plugin import TaskSpec, all_specs, allow_code_from, find_task
 from otx.core.types.task import OTXTaskType
 
 __all__ = ["auto_configure", "format_for_task", "parse_task", "recipe_config"]
@@ -55,7 +55,11 @@ def recipe_config(
     """Merge the model's recipe with run fields and overrides into a validated config."""
     recipe_path = spec.recipe_path(model or spec.default_model)
     data = {**base, **load_yaml(recipe_path)}
-    return structure(apply_overrides(data, overrides or {}), RunConfig)
+    config = structure(apply_overrides(data, overrides or {}), RunConfig)
+    if recipe_path not in spec.recipe_paths().values():  # the user's own recipe: its classes are theirs to run
+        transforms = [*config.data.train_transforms, *config.data.val_transforms]
+        allow_code_from(config.model.class_path, *(str(t.get("type", "")) for t in transforms))
+    return config
 
 
 def auto_configure(

@@ -14,7 +14,7 @@ from otx.core.data.module import OTXDataModule
 from otx.core.errors import CheckpointError, ConfigError
 from otx.core.export.deployed import OpenVINOModule
 from otx.core.model.base import OTXModel
-from otx.core.plugin import find_task, import_object
+from otx.core.plugin import find_task, import_class, import_object
 from otx.core.types.label import LabelInfo
 from otx.engine.checkpoint import AtomicCheckpointIO, ResolvedCheckpoint
 from otx.engine.progress import progress_callback
@@ -62,9 +62,7 @@ def build_model(config: RunConfig, checkpoint: ResolvedCheckpoint | None = None)
     """The model of ``config``, with the weights (or the exported IR) of ``checkpoint``."""
     if config.label_names is None:
         raise ConfigError("The config has no label_names; resolve the plan with its data first")
-    model_cls = import_object(config.model.class_path)
-    if not (isinstance(model_cls, type) and issubclass(model_cls, OTXModel)):
-        raise ConfigError(f"model.class_path '{config.model.class_path}' is not an OTXModel")
+    model_cls = import_class(config.model.class_path, OTXModel, "model.class_path")
     try:
         model = model_cls(
             label_info=LabelInfo.from_names(config.label_names),

@@ -3,8 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
+from otx.core.config.safe_yaml import safe_load
 from otx.core.errors import ConfigError
 
 __all__ = ["parse_overrides"]
@@ -23,8 +22,5 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise ConfigError(f"--set expects KEY=VALUE, got '{item}'")
-        try:
-            overrides[key] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"--set {key}: '{value}' is not valid YAML: {exc}".replace("\n", " ")) from None
+        overrides[key] = safe_load(value, f"--set {key}: '{value[:80]}'")
     return overrides

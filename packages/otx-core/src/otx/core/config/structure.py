@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 import yaml
 
+from otx.core.config.safe_yaml import MAX_YAML_BYTES, safe_load
 from otx.core.config.validators import InvalidValueError
 from otx.core.errors import ConfigError
 
@@ -24,13 +25,17 @@ T = TypeVar("T")
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader."""
+    """Read a YAML mapping with the safe loader, capped in size and aliases (:mod:`~otx.core.config.safe_yaml`)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ConfigError(f"{path} is larger than {MAX_YAML_BYTES >> 20} MiB; this is not a config")
+        data = safe_load(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise ConfigError(f"Config file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}".replace("\n", " ")) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config {path}: {exc.strerror or exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must contain a mapping of keys at the top level")
     return data

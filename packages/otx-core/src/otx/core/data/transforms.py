@@ -8,21 +8,20 @@ from torchvision.transforms import v2
 
 from otx.core.config.recipe import TransformSpec
 from otx.core.errors import ConfigError
-from otx.core.plugin import import_object
+from otx.core.plugin import import_class
 
 __all__ = ["build_transforms"]
 
 
 def _transform_class(name: str) -> type[v2.Transform]:
     if "." in name or ":" in name:
-        candidate = import_object(name)
-    else:
-        candidate = getattr(v2, name, None)
-        if candidate is None:
-            names = [n for n in dir(v2) if isinstance(getattr(v2, n), type)]
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"Unknown transform '{name}' (torchvision.transforms.v2).{hint}")
+        return import_class(name, v2.Transform, "transform", packages=("torchvision",))
+    candidate = getattr(v2, name, None)
+    if candidate is None:
+        names = [n for n in dir(v2) if isinstance(getattr(v2, n), type)]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"Unknown transform '{name}' (torchvision.transforms.v2).{hint}")
     if not (isinstance(candidate, type) and issubclass(candidate, v2.Transform)):
         raise ConfigError(f"'{name}' is not a torchvision v2 transform")
     return candidate
