@@ -1,12 +1,15 @@
 """Files crafted to run code or exhaust memory are refused with one line; none of their code runs."""
 
+import struct
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
+from PIL import Image
 
 MINIMAL = {"task": "MULTI_CLASS_CLS", "model": {"name": "m", "class_path": "otx.classification.models.tiny_resnet.X"}}
 """A config that reads as far as the model; enough for a checkpoint that must be refused first."""
@@ -134,3 +137,54 @@ def test_a_recipe_the_user_names_may_use_their_own_model(
     assert "my_models.MyClassifier" in refused.error_line
     monkeypatch.setenv("OTX_ALLOW_CUSTOM_CODE", "1")
     assert otx("export", "--checkpoint", checkpoint, "--format", "onnx", "--work_dir", work_dir).code == 0
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` RGB pixels but holds only a few rows: cheap to write."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = zlib.compress(b"\0" * (width * 3 + 1) * 4)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def bomb_root(tmp_path: Path, shapes_maker: Callable[..., Path]) -> Path:
+    """Class folders with one 20000 x 20000 PNG (400 MP, 1.2 GB decoded) among the images."""
+    root = shapes_maker(tmp_path / "data", per_class=6)
+    (root / "circle" / "bomb.png").write_bytes(_png_header(20_000, 20_000))
+    return root
+
+
+def test_decompression_bomb_is_named_before_decoding(otx: Callable[..., Any], bomb_root: Path, tmp_path: Path) -> None:
+    result = otx("train", "--data_root", bomb_root, "--work_dir", tmp_path / "ws")
+    assert result.code == 2
+    assert "bomb.png" in result.error_line and "data.max_image_pixels" in result.error_line
+
+
+def test_decompression_bomb_is_skipped_when_asked(bomb_root: Path, tmp_path: Path) -> None:
+    from otx.engine import Engine
+
+    engine = Engine(data_root=bomb_root, work_dir=tmp_path / "ws", overrides={"data.skip_unreadable_images": True})
+    plan = engine.plan("train")
+    samples = engine._data.get(plan.config).subsets
+    paths = {Path(s.path).name for subset in samples.values() for s in subset if s.path}
+    assert "bomb.png" not in paths and len(paths) == 12
+
+
+def test_pixel_cap_holds_without_image_checks(tmp_path: Path) -> None:
+    """With ``data.check_images=false`` the cap is checked from the header when the image is loaded."""
+    from otx.core.data.image_io import read_image
+    from otx.core.errors import DataError
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header(20_000, 20_000))
+    with pytest.raises(DataError, match=r"bomb\.png.*400 MP.*data\.max_image_pixels"):
+        read_image(str(bomb), max_pixels=100_000_000)
+    small = tmp_path / "small.png"
+    Image.new("RGB", (40, 30)).save(small)
+    assert read_image(str(small), max_pixels=1200).shape == (3, 30, 40)
+    with pytest.raises(DataError, match="small.png"):
+        read_image(str(small), max_pixels=1199)

@@ -37,6 +37,7 @@ EVALUATION_KEYS = frozenset(
         "data.num_workers",
         "data.check_images",
         "data.skip_unreadable_images",
+        "data.max_image_pixels",
         "trainer.accelerator",
         "trainer.devices",
         "trainer.precision",

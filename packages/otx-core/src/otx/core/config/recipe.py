@@ -17,6 +17,7 @@ from otx.core.config.validators import at_least, each, finite_above, fraction, o
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
     "PRECISIONS",
     "DataConfig",
     "ModelConfig",
@@ -29,6 +30,9 @@ __all__ = [
 
 PRECISIONS = ("32-true", "32", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true", "64", "16", "bf16")
 """``trainer.precision`` values Lightning accepts."""
+
+DEFAULT_MAX_PIXELS = 100_000_000
+"""The default of ``data.max_image_pixels``: 100 MP (10000 x 10000, 300 MB decoded)."""
 
 TransformSpec = dict[str, Any]
 """One transform: ``{"type": "RandomResizedCrop", **kwargs}``; ``size`` defaults to the input size."""
@@ -75,6 +79,8 @@ class DataConfig:
     val_fraction: float = field(default=0.2, validator=fraction())
     check_images: bool = True
     skip_unreadable_images: bool = False
+    max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, validator=at_least(1))
+    """Images with more pixels are refused (or skipped with ``skip_unreadable_images``) before decoding."""
     train_transforms: list[TransformSpec] = field(factory=list)
     val_transforms: list[TransformSpec] = field(factory=list)
 

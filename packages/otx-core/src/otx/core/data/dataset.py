@@ -8,6 +8,7 @@ from torch.utils.data import Dataset
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from otx.core.config.recipe import DEFAULT_MAX_PIXELS
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.entity import ImageInfo, OTXDataEntity
 from otx.core.data.image_io import array_to_tensor, read_image
@@ -28,8 +29,10 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         transforms: Callable[..., Any],
         mean: tuple[float, float, float],
         std: tuple[float, float, float],
+        max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.samples = list(samples)
+        self.max_pixels = max_pixels
         self.adapter = adapter
         self.transforms = transforms
         self._to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std))])
@@ -39,7 +42,8 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
 
     def __getitem__(self, index: int) -> EntityT:
         sample = self.samples[index]
-        pixels = read_image(sample.path) if sample.path is not None else array_to_tensor(sample.array)  # type: ignore[arg-type]
+        path, array = sample.path, sample.array
+        pixels = read_image(path, self.max_pixels) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
         image = tv_tensors.Image(pixels)
         ori_shape = (int(image.shape[-2]), int(image.shape[-1]))
         image, target = self.transforms(image, self.adapter.prepare_target(sample.target, ori_shape))

@@ -1,4 +1,8 @@
-"""Reading images as RGB ``uint8`` tensors, whatever their file format or colour mode."""
+"""Reading images as RGB ``uint8`` tensors, whatever their file format or colour mode.
+
+Every read first takes the pixel count from the file's header and refuses more than ``max_pixels``:
+a PNG of a megabyte can declare 20000 x 20000 pixels and decode to gigabytes.
+"""
 
 from pathlib import Path
 
@@ -8,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.io import ImageReadMode, decode_image
 from torchvision.io import read_file as read_file_bytes
 
+from otx.core.config.recipe import DEFAULT_MAX_PIXELS
 from otx.core.errors import DataError
 
 __all__ = ["IMAGE_SUFFIXES", "array_to_tensor", "check_image", "read_image"]
@@ -15,9 +20,14 @@ __all__ = ["IMAGE_SUFFIXES", "array_to_tensor", "check_image", "read_image"]
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 _TORCHVISION_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp"})
 
+Image.MAX_IMAGE_PIXELS = None  # PIL's fixed limit (a warning at 89 MP, an error at 179 MP) gives way to ours
 
-def read_image(path: str) -> torch.Tensor:
+
+def read_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
     """Decode ``path`` to a ``(3, H, W)`` uint8 RGB tensor; grayscale, palette and alpha are converted."""
+    too_large = _over_pixel_cap(path, max_pixels)
+    if too_large:
+        raise DataError(f"Cannot read image {path}: {too_large}")
     if Path(path).suffix.lower() in _TORCHVISION_SUFFIXES:
         try:
             pixels = decode_image(read_file_bytes(path), mode=ImageReadMode.RGB)
@@ -33,8 +43,11 @@ def read_image(path: str) -> torch.Tensor:
         raise DataError(f"Cannot read image {path}: {exc}") from None
 
 
-def check_image(path: str) -> str | None:
+def check_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
     """Cheaply decode ``path`` (reduced-size for JPEG); return why it is unreadable, or ``None``."""
+    too_large = _over_pixel_cap(path, max_pixels)
+    if too_large:
+        return too_large
     try:
         with Image.open(path) as image:
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
@@ -42,6 +55,21 @@ def check_image(path: str) -> str | None:
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
         return str(exc) or type(exc).__name__
     return None
+
+
+def _over_pixel_cap(path: str, max_pixels: int) -> str | None:
+    """Why ``path`` is too large to decode, from its header alone; ``None`` if it is not (or has no header)."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        return None  # unreadable for another reason: the decoder names it
+    if width * height <= max_pixels:
+        return None
+    return (
+        f"{width} x {height} pixels ({width * height / 1e6:g} MP) is over data.max_image_pixels "
+        f"({max_pixels / 1e6:g} MP); raise it to read larger images"
+    )
 
 
 def array_to_tensor(array: np.ndarray) -> torch.Tensor:

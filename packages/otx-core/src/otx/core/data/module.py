@@ -123,10 +123,10 @@ class OTXDataModule(LightningDataModule):
     def _check_images(self) -> None:
         samples = [s for subset in self.subsets.values() for s in subset if s.path is not None]
         unique = list({s.path: s for s in samples}.values())
+        cap = self.config.max_image_pixels
         with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            problems = [
-                (s, why) for s, why in zip(unique, pool.map(lambda s: check_image(s.path), unique), strict=True) if why
-            ]
+            reasons = pool.map(lambda s: check_image(s.path, cap), unique)
+            problems = [(s, why) for s, why in zip(unique, reasons, strict=True) if why]
         if not problems:
             return
         listing = "; ".join(f"{s.path} ({why})" for s, why in problems[:5])
@@ -149,7 +149,14 @@ class OTXDataModule(LightningDataModule):
         specs = self.config.train_transforms if train else self.config.val_transforms
         where = "data.train_transforms" if train else "data.val_transforms"
         transforms = build_transforms(specs, self.config.input_size, where)
-        return OTXDataset(self.subsets[subset], self.adapter, transforms, self.config.mean, self.config.std)
+        return OTXDataset(
+            self.subsets[subset],
+            self.adapter,
+            transforms,
+            self.config.mean,
+            self.config.std,
+            max_pixels=self.config.max_image_pixels,
+        )
 
     @property
     def num_workers(self) -> int:
