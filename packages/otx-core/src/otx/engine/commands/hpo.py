@@ -37,6 +37,7 @@ from otx.engine.hpo.study import (
     run_trials,
     sampler_seed,
     storage_url,
+    wait_for_others,
 )
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.report import METRICS_FILE, console, write_metrics
@@ -102,7 +103,11 @@ def run_hpo(plan: RunPlan, work_dir: WorkDir, data: DataModules, workers: int = 
         _work(search, 0, data)
     else:
         _spawn(search, workers)
-    result = _report(search, open_study(settings, url, name, seed=config.seed))
+    study = open_study(settings, url, name, seed=config.seed)
+    if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        console.print("[bold cyan]otx[/] hpo: waiting for the trials other processes are running")
+        wait_for_others(study)
+    result = _report(search, study)
     work_dir.point_latest(Command.HPO, run)
     return result
 

@@ -33,6 +33,7 @@ __all__ = [
     "redact",
     "run_trials",
     "storage_url",
+    "wait_for_others",
 ]
 
 STUDY_FILE = "hpo.db"
@@ -101,8 +102,8 @@ def open_study(settings: HPOConfig, url: str, name: str, seed: int) -> optuna.St
 
 
 def sampler_seed(seed: int, study: str, started: int, worker: int) -> int:
-    """A sampler seed that differs between a study's workers and between its resumed runs."""
-    return zlib.crc32(f"{seed}/{study}/{started}/{worker}/{socket.gethostname()}".encode())
+    """A sampler seed that differs between a study's workers (processes, machines) and its resumed runs."""
+    return zlib.crc32(f"{seed}/{study}/{started}/{worker}/{socket.gethostname()}/{os.getpid()}".encode())
 
 
 def _sampler(settings: HPOConfig, seed: int) -> optuna.samplers.BaseSampler:
@@ -171,6 +172,21 @@ def run_trials(
         else:
             finished = study.tell(trial, value)
         on_trial(finished)
+
+
+def wait_for_others(study: optuna.Study, poll: float = 2.0) -> int:
+    """Wait while other processes still run trials, so that every worker reports the same best.
+
+    Waits at most twice the longest finished trial (at least a minute), in case a machine died
+    mid-trial; returns how many trials were running when the wait began.
+    """
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    durations = [t.duration.total_seconds() for t in study.get_trials(deepcopy=False) if t.duration is not None]
+    limit = time.time() + max(60.0, 2 * max(durations, default=0.0))
+    while running and time.time() < limit:
+        time.sleep(poll)
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return len(running)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,0 +1,104 @@
+"""Processes on a real PostgreSQL server share one study (as machines pointed at one database URL would).
+
+The server runs from a temporary folder on a free local port (as the ``postgres`` user when the tests
+run as root); the test skips only where PostgreSQL is not installed or does not start.
+"""
+
+import glob
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+
+def _binary(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="otx-postgres-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root)
+            pytest.skip("running as root and there is no postgres user to run the server as")
+        os.chown(root, account.pw_uid, account.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    data = root / "data"
+    server = [*as_user, pg_ctl, "-D", str(data), "-w", "-t", "60"]
+    steps = [
+        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "otx", "--no-sync"],
+        [*server, "-l", str(root / "server.log"), "-o", f"-p {port} -k {root} -c listen_addresses=localhost", "start"],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            shutil.rmtree(root, ignore_errors=True)
+            pytest.skip(f"PostgreSQL did not start: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+    try:
+        yield f"postgresql://otx@localhost:{port}/postgres"
+    finally:
+        subprocess.run([*server, "-m", "immediate", "stop"], capture_output=True, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_two_commands_and_their_workers_share_one_study(
+    postgres_url: str, shapes_maker, tmp_path: Path, small_args: list[str]
+) -> None:
+    data = shapes_maker(tmp_path / "shapes", per_class=4)
+    space = "hpo.space={lr: {key: optimizer.lr, low: 0.001, high: 0.01, log: true}}"
+
+    def command(work: str, workers: int) -> list[str]:
+        return [
+            *(
+                sys.executable,
+                "-m",
+                "otx.cli.main",
+                "hpo",
+                "--data_root",
+                str(data),
+                "--work_dir",
+                str(tmp_path / work),
+            ),
+            *("--hpo_storage", postgres_url, "--hpo_study", "shared", "--hpo_trials", "6", "--hpo_epochs", "2"),
+            *("--workers", str(workers), *small_args, "--set", space),
+        ]
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    machines = [
+        subprocess.Popen(command(work, workers), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for work, workers in (("a", 2), ("b", 1))
+    ]
+    outputs = [machine.communicate(timeout=400) for machine in machines]
+    for machine, (_, err) in zip(machines, outputs, strict=True):
+        assert machine.returncode == 0, err
+    trials = optuna.load_study(study_name="shared", storage=postgres_url).get_trials()
+    numbers = [t.number for t in trials]
+    assert numbers == list(range(len(trials))) and 6 <= len(trials) <= 8  # unique, no gaps; 2 may overshoot
+    assert len({t.user_attrs["pid"] for t in trials}) >= 2
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    best = max(t.value for t in trials if t.value is not None)
+    reports = [json.loads(next((tmp_path / w).glob("*_hpo/metrics.json")).read_text()) for w in ("a", "b")]
+    assert reports[0]["best_value"] == reports[1]["best_value"] == best
+    assert reports[0]["best_trial"] == reports[1]["best_trial"]
+    assert "in postgresql://otx@localhost" in outputs[0][0]
