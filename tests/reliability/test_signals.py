@@ -1,0 +1,55 @@
+"""SIGINT and SIGTERM during training: the run stops, keeps its last finished epoch, says how to resume,
+and exits 130 / 143; resuming continues from the next epoch."""
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Otx = Callable[..., Any]
+
+
+def _signal_after_first_epoch(work_dir: Path, signum: int, runs: Any) -> threading.Thread:
+    """A thread that sends ``signum`` to this process once the run has a ``last.ckpt``."""
+
+    def send() -> None:
+        while not list(work_dir.glob("*_train")):
+            time.sleep(0.01)
+        (run,) = work_dir.glob("*_train")
+        runs.wait_for_epoch(run / "checkpoints" / "last.ckpt", 0, alive=lambda: True)
+        os.kill(os.getpid(), signum)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_training_resumably(tmp_path: Path, otx: Otx, runs: Any, signum: int, code: int) -> None:
+    work_dir = tmp_path / "ws"
+    sender = _signal_after_first_epoch(work_dir, signum, runs)
+    stopped = otx(*runs.train_args(work_dir, 100))
+    sender.join()
+    assert stopped.code == code, stopped.err
+    (run,) = work_dir.glob("*_train")
+    last = run / "checkpoints" / "last.ckpt"
+    epoch = runs.finished_epoch(last)
+    assert epoch is not None and epoch < 99
+    lines = [line for line in stopped.err.splitlines() if line.strip()]
+    assert lines == [
+        f"otx: interrupted by {signal.Signals(signum).name}: {run} keeps its last finished epoch ({epoch + 1}) "
+        f"in {last}; resume with: otx train --resume --work_dir {work_dir}"
+    ]
+    assert (work_dir / ".latest" / "train").resolve() == run.resolve()
+    assert (run / "FAILED").read_text().startswith("Interrupted: interrupted by")
+
+    resumed = otx("train", "--resume", "--work_dir", work_dir, "--max_epochs", str(epoch + 2))
+    assert resumed.code == 0, resumed.err
+    assert runs.finished_epoch(last) == epoch + 1
+    assert sorted(runs.validation_rows(run / "logs_2" / "metrics.csv"))[0] == epoch + 1  # no epoch trained again
+    assert not (run / "FAILED").exists()
