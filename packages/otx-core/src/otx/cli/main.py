@@ -44,7 +44,7 @@ HPOEpochs = Annotated[int | None, Parameter(help="HPO: epochs per trial (default
 HPOStorage = Annotated[
     str | None, Parameter(help="HPO: Optuna storage URL, e.g. postgresql://user:pw@host/db (default: SQLite).")
 ]
-HPOStudy = Annotated[str | None, Parameter(help="HPO: study name (default: <model>-<dataset folder>).")]
+HPOStudy = Annotated[str | None, Parameter(help="HPO: study name (default: the model and dataset folder names).")]
 HPOWorkers = Annotated[int, Parameter(help="HPO: trial processes sharing the study (and the CPU threads).")]
 
 
@@ -138,6 +138,15 @@ def hpo(
     Prints a table of trials and writes trials.csv, plots and best_config.yaml (replay it with
     ``otx train --config``) to a run folder. The study is stored (SQLite hpo.db in the work dir, or
     --hpo_storage), so the same command resumes it, and processes sharing the storage share it.
+
+    Parameters
+    ----------
+    task
+        Task to search (e.g. MULTI_CLASS_CLS); default: derived from the dataset format.
+    model
+        Model name from ``otx find`` or a recipe .yaml; default: the task's default model.
+    seed
+        Seed of every trial's split, initialisation and data order (default: the recipe's).
     """
     from otx.core.config.overrides import parse_overrides
 
