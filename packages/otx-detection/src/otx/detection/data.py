@@ -5,6 +5,7 @@ samples are cheap to pickle into loader processes; masks are rasterized from the
 image is loaded.
 """
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -143,6 +144,9 @@ class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
         self, box: tuple[float, float, float, float], size: tuple[int, int] | None
     ) -> tuple[float, float, float, float] | None:
         x1, y1, x2, y2 = box
+        if not all(math.isfinite(v) for v in box):
+            self.counts["boxes with nan/inf coordinates dropped"] += 1
+            return None
         if size is not None:
             height, width = size
             clipped = (

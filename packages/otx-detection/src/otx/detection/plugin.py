@@ -6,7 +6,7 @@ from otx.core.types.task import OTXTaskType
 __all__ = ["PLUGIN"]
 
 _FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yolo", "datumaro")
-_READERS = ("otx.detection.formats.voc:VOC_DETECTION",)
+_READERS = ("otx.detection.formats.voc:VOC_DETECTION", "otx.detection.formats.coco:COCO_INSTANCES")
 
 PLUGIN = TaskPlugin(
     tasks=(

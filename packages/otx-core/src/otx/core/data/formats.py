@@ -5,17 +5,26 @@ Datumaro's importers; the core itself knows no format.
 """
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from datumaro.components.dataset import Dataset
 
 from otx.core.data.custom_format import installed_formats
+from otx.core.data.image_io import IMAGE_SUFFIXES
 from otx.core.errors import DataError
 from otx.core.plugin import all_specs, package_for_task
 from otx.core.types.task import OTXTaskType
 
-__all__ = ["candidate_formats", "check_data_root", "choose_format", "import_dataset"]
+if TYPE_CHECKING:
+    from datumaro.components.environment import Environment
+
+__all__ = ["NOT_DATASET_SUFFIXES", "candidate_formats", "check_data_root", "choose_format", "import_dataset"]
+
+NOT_DATASET_SUFFIXES = frozenset({".gz", ".tgz", ".tar", ".zip", ".7z", ".bz2", ".xz", ".rar", ".h5", ".hdf5"})
+"""Archives and array stores: never a dataset layout OTX reads, so format detection ignores them."""
 
 
 def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
@@ -34,12 +43,41 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
 
 def candidate_formats(root: Path) -> list[str]:
     """Every format ``root`` matches: the installed readers' first, then Datumaro's that none of them supersedes."""
-    from datumaro.components.environment import Environment
-
     own = [reader for reader in installed_formats().values() if reader.detect(root)]
     left_out = {name for reader in own for name in (reader.name, *reader.supersedes)}
-    datumaro = [name for name in Environment().detect_dataset(str(root)) if name not in left_out]
+    datumaro = [name for name in _datumaro_environment(root).detect_dataset(str(root)) if name not in left_out]
     return [*(reader.name for reader in own), *datumaro]
+
+
+def _datumaro_environment(root: Path) -> "Environment":
+    """Datumaro's importers, less those for archives and the ones whose optional modules are missing.
+
+    Datumaro imports every importer registered for a file suffix found under ``root``: a stray
+    ``backup.tar.gz`` or ``features.h5`` would import the medical-imaging or HDF5 readers and fail.
+    """
+    from datumaro.components.environment import Environment
+    from datumaro.util.os_util import get_all_file_extensions
+
+    environment = Environment()
+    groups = environment.importers.extension_groups
+    present = {"", *get_all_file_extensions(str(root), {"__MACOSX"})}
+    for suffix in list(groups):
+        if suffix in NOT_DATASET_SUFFIXES:
+            del groups[suffix]
+        elif suffix in present:
+            groups[suffix] = [(name, importer) for name, importer in groups[suffix] if _importable(importer)]
+    return environment
+
+
+def _importable(importer: Any) -> bool:
+    """Whether a (lazily registered) Datumaro importer's module imports here."""
+    load = getattr(importer, "get_plugin_cls", None)
+    try:
+        if load is not None:
+            load()
+    except ImportError:
+        return False
+    return True
 
 
 def import_dataset(root: Path, data_format: str) -> Dataset:
@@ -53,7 +91,19 @@ def import_dataset(root: Path, data_format: str) -> Dataset:
     except DataError:
         raise
     except Exception as exc:  # Datumaro raises many unrelated types for malformed data
-        raise DataError(f"Cannot import {root} as '{data_format}': {exc}".replace("\n", " ")) from None
+        raise DataError(f"Cannot import {root} as '{data_format}': {_reasons(exc)}".replace("\n", " ")) from None
+
+
+def _reasons(exc: BaseException) -> str:
+    """The messages of ``exc`` and of its causes, less Datumaro's "Failed to import dataset" and repeats."""
+    messages: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(messages) < 8:
+        text = str(current).strip()
+        if text and not text.startswith("Failed to import dataset") and not any(text in m for m in messages):
+            messages.append(text)
+        current = current.__cause__ or current.__context__
+    return ": ".join(messages) or type(exc).__name__
 
 
 def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Path) -> str:
@@ -62,7 +112,8 @@ def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Pat
         layouts = [reader.layout for reader in installed_formats().values() if reader.layout]
         known = [*layouts, "a format Datumaro detects (COCO, VOC, YOLO, Datumaro ...)"]
         raise DataError(
-            f"Cannot recognise the dataset format of {root}. Expected one of: {'; '.join(known)}{_missing_tasks_hint()}"
+            f"Cannot recognise the dataset format of {root}, which holds {_contents(root)}. "
+            f"Expected one of: {'; '.join(known)}{_missing_tasks_hint()}"
         )
     for fmt in preferred:
         if fmt in candidates:
@@ -70,6 +121,28 @@ def choose_format(candidates: Sequence[str], preferred: Sequence[str], root: Pat
     if len(candidates) == 1:
         return candidates[0]
     raise DataError(f"{root} matches several formats {list(candidates)}; pass --task to choose")
+
+
+def _contents(root: Path, limit: int = 10) -> str:
+    """What ``root`` holds, in a few words: each entry, and what is in each folder."""
+    entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    described = [_describe(entry) for entry in entries[:limit]]
+    more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
+    return ", ".join(described) + more
+
+
+def _describe(entry: Path) -> str:
+    try:
+        if not stat.S_ISDIR(entry.stat().st_mode):
+            return f"file {entry.name}"
+        children = list(entry.iterdir())
+    except OSError as exc:  # a link to itself, a folder that may not be read
+        return f"{entry.name} ({exc.strerror or type(exc).__name__})"
+    if not children:
+        return f"folder {entry.name}/ (empty)"
+    images = sum(1 for c in children if c.suffix.lower() in IMAGE_SUFFIXES)
+    folders = sum(1 for c in children if c.is_dir())
+    return f"folder {entry.name}/ ({images} images, {folders} folders, {len(children) - images - folders} other files)"
 
 
 def _missing_tasks_hint() -> str:

@@ -4,7 +4,10 @@ Datumaro's VOC importer rejects any object whose name is not a VOC class unless 
 ``labelmap.txt``; real VOC-layout datasets (BCCD, most exports) have none.
 """
 
+import logging
+import math
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 from datumaro.components.annotation import AnnotationType, Bbox, LabelCategories
@@ -16,6 +19,8 @@ from otx.core.data.custom_format import DatasetFormat
 from otx.core.errors import DataError
 
 __all__ = ["VOC_DETECTION"]
+
+log = logging.getLogger(__name__)
 
 _SUBSETS_DIR = Path("ImageSets") / "Main"
 
@@ -57,8 +62,11 @@ def _image_size(root: ET.Element) -> tuple[int, int] | None:
     return (height, width) if height > 0 and width > 0 else None
 
 
-def _parse(path: Path) -> tuple[list[_Object], tuple[int, int] | None]:
-    """``(name, (x1, y1, x2, y2), difficult)`` of every object in one annotation file, and the image size."""
+def _parse(path: Path, dropped: Counter[Path]) -> tuple[list[_Object], tuple[int, int] | None]:
+    """``(name, (x1, y1, x2, y2), difficult)`` of every object in one annotation file, and the image size.
+
+    Objects with a ``nan`` or ``inf`` coordinate are left out and counted in ``dropped``.
+    """
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -70,6 +78,9 @@ def _parse(path: Path) -> tuple[list[_Object], tuple[int, int] | None]:
         if not name or box is None:
             raise DataError(f"{path}: an <object> lacks <name> or <bndbox>")
         corners = tuple(_number(box, tag, path) for tag in ("xmin", "ymin", "xmax", "ymax"))
+        if not all(math.isfinite(c) for c in corners):
+            dropped[path] += 1
+            continue
         found.append((name, (corners[0], corners[1], corners[2], corners[3]), obj.findtext("difficult") == "1"))
     return found, _image_size(root)
 
@@ -85,12 +96,21 @@ def _image_path(root: Path, item_id: str) -> Path:
 def _load(root: Path) -> Dataset:
     parsed: dict[tuple[str, str], tuple[list[_Object], tuple[int, int] | None]] = {}
     names: list[str] = []
+    dropped: Counter[Path] = Counter()
     for subset, ids in _subset_ids(root).items():
         for item_id in ids:
             xml = root / "Annotations" / f"{item_id}.xml"
-            objects, size = _parse(xml) if xml.is_file() else ([], None)
+            objects, size = _parse(xml, dropped) if xml.is_file() else ([], None)
             names.extend(name for name, _, _ in objects if name not in names)
             parsed[(subset, item_id)] = objects, size
+    if dropped:
+        files = ", ".join(str(path) for path in sorted(dropped)[:5]) + (" ..." if len(dropped) > 5 else "")
+        log.warning(
+            "Dropped %d object(s) with nan/inf coordinates in %d annotation file(s): %s",
+            sum(dropped.values()),
+            len(dropped),
+            files,
+        )
     label_names = sorted(names)
     items = [
         DatasetItem(
