@@ -145,20 +145,28 @@ def test_metrics_are_accuracy_f1_and_per_class() -> None:
 
 
 def test_plugin_spec() -> None:
-    (spec,) = PLUGIN.tasks
+    specs = {spec.task: spec for spec in PLUGIN.tasks}
     assert {p.distribution for p in installed_plugins() if p.tasks == PLUGIN.tasks} == {"otx-classification"}
-    assert spec.task is OTXTaskType.MULTI_CLASS_CLS
-    assert {"image_folders", "image_folders_with_subsets", "datumaro"} <= set(spec.formats)
-    assert set(spec.recipe_paths()) >= {"tiny_resnet", "timm_mobilenetv3_small"}
-    assert spec.default_model == "tiny_resnet"
-    adapter_cls = import_object(spec.dataset_adapter)
-    assert adapter_cls.__name__ == "MulticlassClsAdapter"
+    assert set(specs) == {OTXTaskType.MULTI_CLASS_CLS, OTXTaskType.MULTI_LABEL_CLS, OTXTaskType.H_LABEL_CLS}
+    assert {"image_folders", "image_folders_with_subsets", "datumaro"} <= set(specs[OTXTaskType.MULTI_CLASS_CLS].formats)
+    assert {"datumaro_multilabel", "label_csv", "voc"} <= set(specs[OTXTaskType.MULTI_LABEL_CLS].formats)
+    assert specs[OTXTaskType.H_LABEL_CLS].default_for_formats == ("datumaro_hlabel",)
+    adapters = {task: import_object(spec.dataset_adapter).__name__ for task, spec in specs.items()}
+    assert adapters[OTXTaskType.MULTI_CLASS_CLS] == "MulticlassClsAdapter"
+    assert adapters[OTXTaskType.MULTI_LABEL_CLS] == "MultilabelClsAdapter"
+    assert adapters[OTXTaskType.H_LABEL_CLS] == "HlabelClsAdapter"
+    for spec in specs.values():
+        assert set(spec.recipe_paths()) >= {"tiny_resnet", "timm_mobilenetv3_small"}
+        assert spec.default_model == "tiny_resnet"
 
 
-@pytest.mark.parametrize("name", sorted(PLUGIN.tasks[0].recipe_paths()))
-def test_every_recipe_parses_and_builds_its_model(name: str) -> None:
-    path: Path = PLUGIN.tasks[0].recipe_paths()[name]
-    config = structure({"task": "MULTI_CLASS_CLS", **load_yaml(path)}, RunConfig)
+RECIPES = [(spec.task, name) for spec in PLUGIN.tasks for name in sorted(spec.recipe_paths())]
+
+
+@pytest.mark.parametrize(("task", "name"), RECIPES)
+def test_every_recipe_parses_and_builds_its_model(task: OTXTaskType, name: str) -> None:
+    path: Path = next(spec for spec in PLUGIN.tasks if spec.task == task).recipe_paths()[name]
+    config = structure({"task": task.value, **load_yaml(path)}, RunConfig)
     assert config.model.name == name
     assert config.data.train_transforms
     assert config.data.val_transforms

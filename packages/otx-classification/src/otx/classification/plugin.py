@@ -5,6 +5,17 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
+_FOLDERS = "otx.classification.formats.image_folders"
+_READERS = (
+    f"{_FOLDERS}:IMAGE_FOLDERS",
+    f"{_FOLDERS}:IMAGE_FOLDERS_WITH_SUBSETS",
+    "otx.classification.formats.datumaro_groups:DATUMARO_MULTILABEL",
+    "otx.classification.formats.datumaro_groups:DATUMARO_HLABEL",
+    "otx.classification.formats.label_csv:LABEL_CSV",
+)
+_DETECTION_FORMATS = ("coco_instances", "coco", "voc_detection", "voc", "yolo")
+"""Detection datasets, whose boxes become image-level labels with ``--task MULTI_LABEL_CLS``."""
+
 PLUGIN = TaskPlugin(
     tasks=(
         TaskSpec(
@@ -25,10 +36,25 @@ PLUGIN = TaskPlugin(
                 "imagenet_with_subset_dirs",
                 "imagenet",
             ),
-            dataset_formats=(
-                "otx.classification.formats.image_folders:IMAGE_FOLDERS",
-                "otx.classification.formats.image_folders:IMAGE_FOLDERS_WITH_SUBSETS",
-            ),
+            dataset_formats=_READERS,
+        ),
+        TaskSpec(
+            task=OTXTaskType.MULTI_LABEL_CLS,
+            recipe_package="otx.classification.recipes.multi_label_cls",
+            default_model="tiny_resnet",
+            dataset_adapter="otx.classification.data:MultilabelClsAdapter",
+            formats=("datumaro_multilabel", "label_csv", "datumaro", *_DETECTION_FORMATS),
+            default_for_formats=("datumaro_multilabel", "label_csv"),
+            dataset_formats=_READERS,
+        ),
+        TaskSpec(
+            task=OTXTaskType.H_LABEL_CLS,
+            recipe_package="otx.classification.recipes.h_label_cls",
+            default_model="tiny_resnet",
+            dataset_adapter="otx.classification.data:HlabelClsAdapter",
+            formats=("datumaro_hlabel", "datumaro_multilabel", "datumaro"),
+            default_for_formats=("datumaro_hlabel",),
+            dataset_formats=_READERS,
         ),
     ),
 )

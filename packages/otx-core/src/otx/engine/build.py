@@ -65,7 +65,7 @@ def build_model(config: RunConfig, checkpoint: ResolvedCheckpoint | None = None)
     model_cls = import_class(config.model.class_path, OTXModel, "model.class_path")
     try:
         model = model_cls(
-            label_info=LabelInfo.from_names(config.label_names),
+            label_info=LabelInfo.from_names(config.label_names, config.label_hierarchy),
             optimizer=config.optimizer,
             scheduler=config.scheduler,
             pretrained=None if checkpoint else config.model.pretrained,

@@ -213,7 +213,8 @@ def _with_data(plan: RunPlan, load_data: LoadData) -> RunPlan:
         raise DataError(f"{plan.command} needs the dataset, and {config.data_root} is not there: pass --data_root DIR")
     datamodule = load_data(config)
     names = datamodule.label_info.label_names
-    config = evolve(config, label_names=names)
+    hierarchy = config.label_hierarchy if plan.checkpoint is not None else datamodule.label_info.hierarchy
+    config = evolve(config, label_names=names, label_hierarchy=hierarchy)
     source = "from the checkpoint" if plan.checkpoint is not None else "from the data"
     height, width = config.data.input_size
     trainer = config.trainer

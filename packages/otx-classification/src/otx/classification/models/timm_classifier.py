@@ -9,15 +9,19 @@ from typing import Any, Unpack
 import timm
 from torch import Tensor, nn
 
-from otx.classification.entities import MulticlassClsBatchDataEntity, MulticlassClsBatchPredEntity
-from otx.classification.models.base import ClsModelArgs, OTXMulticlassClsModel
-from otx.core.data.entity import OTXBatchLossEntity
+from otx.classification.models.base import (
+    ClsModelArgs,
+    OTXHlabelClsModel,
+    OTXMulticlassClsModel,
+    OTXMultilabelClsModel,
+)
+from otx.core.model.base import OTXModel
 
-__all__ = ["TimmClassifier"]
+__all__ = ["TimmClassifier", "TimmHlabelClassifier", "TimmMultilabelClassifier"]
 
 
-class TimmClassifier(OTXMulticlassClsModel):
-    """A timm model by name, trained from random init or from ``pretrained`` weights (path or URL)."""
+class _TimmFamily(OTXModel[Any, Any]):
+    """A timm model by name, for any of the classification task bases it is combined with."""
 
     def __init__(
         self, *, model_name: str = "mobilenetv3_small_100", drop_rate: float = 0.2, **base: Unpack[ClsModelArgs]
@@ -26,7 +30,7 @@ class TimmClassifier(OTXMulticlassClsModel):
         super().__init__(**base)
 
     def create_model(self) -> nn.Module:
-        """``timm.create_model`` with our class count; weights come from ``pretrained`` only."""
+        """``timm.create_model`` with one output per label; weights come from ``pretrained`` only."""
         return timm.create_model(
             self.model_name,
             pretrained=False,
@@ -34,13 +38,23 @@ class TimmClassifier(OTXMulticlassClsModel):
             drop_rate=self.drop_rate,
         )
 
-    def customize_inputs(self, batch: MulticlassClsBatchDataEntity) -> dict[str, Any]:
+    def customize_inputs(self, batch: Any) -> dict[str, Any]:
         """Timm's forward takes the image tensor as its first argument."""
         return {"x": batch.images}
 
-    def customize_outputs(
-        self, outputs: Any, batch: MulticlassClsBatchDataEntity
-    ) -> OTXBatchLossEntity | MulticlassClsBatchPredEntity:
+    def customize_outputs(self, outputs: Any, batch: Any) -> Any:
         """Keep the class logits of tuple outputs (distilled models), then apply the task head."""
         logits: Tensor = outputs[0] if isinstance(outputs, tuple) else outputs
         return super().customize_outputs(logits, batch)
+
+
+class TimmClassifier(_TimmFamily, OTXMulticlassClsModel):
+    """Multi-class classification with a timm model, trained from random init or from ``pretrained`` weights."""
+
+
+class TimmMultilabelClassifier(_TimmFamily, OTXMultilabelClsModel):
+    """Multi-label classification with a timm model."""
+
+
+class TimmHlabelClassifier(_TimmFamily, OTXHlabelClsModel):
+    """Hierarchical classification with a timm model."""

@@ -9,14 +9,25 @@ torch.Size([1, 2])
 """
 
 from collections.abc import Sequence
-from typing import Unpack
+from typing import Any, Unpack
 
 from torch import Tensor, nn
 
-from otx.classification.models.base import ClsModelArgs, OTXMulticlassClsModel
+from otx.classification.models.base import (
+    ClsModelArgs,
+    OTXHlabelClsModel,
+    OTXMulticlassClsModel,
+    OTXMultilabelClsModel,
+)
+from otx.core.model.base import OTXModel
 from otx.core.model.layers import BasicBlock, ConvNormAct
 
-__all__ = ["TinyResNet", "TinyResNetClassifier"]
+__all__ = [
+    "TinyResNet",
+    "TinyResNetClassifier",
+    "TinyResNetHlabelClassifier",
+    "TinyResNetMultilabelClassifier",
+]
 
 
 class TinyResNet(nn.Module):
@@ -48,8 +59,8 @@ class TinyResNet(nn.Module):
         return logits
 
 
-class TinyResNetClassifier(OTXMulticlassClsModel):
-    """OTX model around :class:`TinyResNet`, written in this project."""
+class _TinyResNetFamily(OTXModel[Any, Any]):
+    """The TinyResNet network, for any of the classification task bases it is combined with."""
 
     def __init__(
         self,
@@ -64,5 +75,17 @@ class TinyResNetClassifier(OTXMulticlassClsModel):
         super().__init__(**base)
 
     def create_model(self) -> nn.Module:
-        """A TinyResNet with one output per class."""
+        """A TinyResNet with one output per label."""
         return TinyResNet(self.label_info.num_classes, self.widths, self.depths, self.stem_width, self.dropout)
+
+
+class TinyResNetClassifier(_TinyResNetFamily, OTXMulticlassClsModel):
+    """Multi-class classification with :class:`TinyResNet`."""
+
+
+class TinyResNetMultilabelClassifier(_TinyResNetFamily, OTXMultilabelClsModel):
+    """Multi-label classification with :class:`TinyResNet`."""
+
+
+class TinyResNetHlabelClassifier(_TinyResNetFamily, OTXHlabelClsModel):
+    """Hierarchical classification with :class:`TinyResNet`."""

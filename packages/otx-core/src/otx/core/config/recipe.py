@@ -14,6 +14,7 @@ from attrs import field, frozen
 
 from otx.core.config.hpo import HPOConfig
 from otx.core.config.validators import at_least, each, finite_above, fraction, one_of
+from otx.core.types.label import LabelHierarchy
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
@@ -108,6 +109,8 @@ class RunConfig:
     data_format: str | None = None
     seed: int = field(default=0, validator=at_least(0))
     label_names: tuple[str, ...] | None = None
+    label_hierarchy: LabelHierarchy | None = None
+    """Label groups and parents, for hierarchical classification."""
     optimizer: OptimizerConfig = field(factory=OptimizerConfig)
     scheduler: SchedulerConfig = field(factory=SchedulerConfig)
     data: DataConfig = field(factory=DataConfig)

@@ -4,10 +4,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+from datumaro.components.annotation import LabelCategories
 from datumaro.components.dataset_base import DatasetItem
 from torchvision import tv_tensors
 
 from otx.core.data.entity import ImageInfo, OTXBatchDataEntity, OTXDataEntity
+from otx.core.types.label import LabelHierarchy
 
 __all__ = ["TaskDataAdapter"]
 
@@ -29,6 +31,10 @@ class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
     @abstractmethod
     def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> Any | None:
         """The target of ``item``, with Datumaro label ids mapped through ``label_map``; ``None`` skips it."""
+
+    def label_hierarchy(self, categories: LabelCategories) -> LabelHierarchy | None:
+        """The groups and parents of the dataset's labels, for tasks that use them; errors name what is wrong."""
+        return None
 
     def prepare_target(self, target: Any, image_size: tuple[int, int]) -> Any:
         """The stored target as the transforms take it, for an image of ``(height, width)`` just decoded.

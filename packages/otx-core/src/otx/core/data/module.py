@@ -55,7 +55,9 @@ class OTXDataModule(LightningDataModule):
         self.config = config
         dataset = import_dataset(data_root, data_format)
         names = _category_names(dataset)
-        self.label_info = LabelInfo.from_names(label_names if label_names is not None else names)
+        categories = dataset.categories().get(AnnotationType.label)
+        hierarchy = adapter.label_hierarchy(categories) if isinstance(categories, LabelCategories) else None
+        self.label_info = LabelInfo.from_names(label_names if label_names is not None else names, hierarchy)
         if self.label_info.num_classes < min_classes:
             raise DataError(
                 f"{data_root} has {self.label_info.num_classes} class(es) {list(names)}; this task needs at least "

@@ -26,6 +26,7 @@ from torchmetrics import MetricCollection
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.data.entity import OTXBatchDataEntity, OTXBatchLossEntity, OTXBatchPredEntity
+from otx.core.model.incremental import ClassAxis
 from otx.core.model.optim import build_optimizer, build_scheduler
 from otx.core.model.weights import load_pretrained
 from otx.core.types.label import LabelInfo
@@ -40,8 +41,8 @@ ConfigT = TypeVar("ConfigT", OptimizerConfig, SchedulerConfig)
 class OTXModelArgs(TypedDict, total=False):
     """Keyword arguments of every OTX model: typed objects (as the Engine passes them) or plain data (as saved)."""
 
-    label_info: Required[LabelInfo | Sequence[str]]
-    """The classes, or their names in order."""
+    label_info: Required[LabelInfo | Sequence[str] | Mapping[str, Any]]
+    """The classes, their names in order, or a label info as plain data (as saved where it has a hierarchy)."""
     optimizer: OptimizerConfig | Mapping[str, Any] | None
     scheduler: SchedulerConfig | Mapping[str, Any] | None
     pretrained: str | None
@@ -60,14 +61,15 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
 
     def __init__(self, **base: Unpack[OTXModelArgs]) -> None:
         super().__init__()
-        label_info = base["label_info"]
-        self.label_info = label_info if isinstance(label_info, LabelInfo) else LabelInfo.from_names(label_info)
+        self.label_info = _label_info(base["label_info"])
         self.optimizer_config = _config(base.get("optimizer"), OptimizerConfig, "optimizer")
         self.scheduler_config = _config(base.get("scheduler"), SchedulerConfig, "scheduler")
         # every subclass's constructor arguments, made plain so that checkpoints load with ``weights_only``
         self.save_hyperparameters(ignore=["pretrained"], logger=False)
         self.hparams.update(
-            label_info=list(self.label_info.label_names),
+            label_info=list(self.label_info.label_names)
+            if self.label_info.hierarchy is None
+            else unstructure(self.label_info),
             optimizer=unstructure(self.optimizer_config),
             scheduler=unstructure(self.scheduler_config),
         )
@@ -111,6 +113,14 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         ``None`` where the task has nothing to draw; ``otx predict --save_images`` uses this.
         """
         return None
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """The state dict entries with one row per class, for class-incremental training; none by default.
+
+        Each task's base declares its heads, so that training from a checkpoint on data with more
+        classes keeps the rows of the known classes (matched by name) and adds fresh ones.
+        """
+        return {}
 
     def customize_inputs(self, batch: BatchT) -> dict[str, Any]:
         """Keyword arguments for ``self.model`` from our batch; override for foreign modules."""
@@ -207,3 +217,12 @@ def _config(value: ConfigT | Mapping[str, Any] | None, cls: type[ConfigT], name:
     if isinstance(value, cls):
         return value
     return structure(value, cls, name)
+
+
+def _label_info(value: LabelInfo | Sequence[str] | Mapping[str, Any]) -> LabelInfo:
+    """``value`` as a label info: names in order, or plain data saved from one."""
+    if isinstance(value, LabelInfo):
+        return value
+    if isinstance(value, Mapping):
+        return structure(value, LabelInfo, "label_info")
+    return LabelInfo.from_names(value)
