@@ -1,5 +1,6 @@
-"""What a run tells the user: its choices, a summary table and ``metrics.json``."""
+"""What a run tells the user: its choices, a summary table, ``metrics.json`` and ``predictions.csv``."""
 
+import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ __all__ = [
     "print_summary",
     "scalars",
     "write_metrics",
+    "write_predictions",
 ]
 
 METRICS_FILE = "metrics.json"
@@ -42,6 +44,23 @@ def write_metrics(metrics: Mapping[str, Any], path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(dict(metrics), indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+
+
+def write_predictions(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """Write prediction rows as CSV, atomically: ``path`` is the whole new file or what it was before.
+
+    File names the file system holds as bytes that are not UTF-8 are written back as those bytes
+    (``surrogateescape``), so that each row's path opens its image.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as file:
+            writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else ["path"])
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def print_summary(title: str, metrics: Mapping[str, float], facts: Mapping[str, str]) -> None:

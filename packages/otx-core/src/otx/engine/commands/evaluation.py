@@ -1,13 +1,10 @@
 """``test`` and ``predict``: a checkpoint (or exported IR) on the plan's data."""
 
-import csv
-from pathlib import Path
-
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.drawing import save_drawn_predictions
 from otx.engine.plan import RunPlan
-from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
+from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics, write_predictions
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_predict", "run_test"]
@@ -32,17 +29,10 @@ def run_predict(plan: RunPlan, work_dir: WorkDir, data: DataModules, save_images
         trainer = build_trainer(plan.config, run, [])
         batches = trainer.predict(model, datamodule=data.get(plan.config)) or []
         preds = [batch for batch in batches if isinstance(batch, OTXBatchPredEntity)]
-        _write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
+        write_predictions([row for batch in preds for row in model.prediction_rows(batch)], run / "predictions.csv")
         facts = {"images": str(sum(len(p.imgs_info) for p in preds)), "written to": str(run / "predictions.csv")}
         if save_images:
             drawn = save_drawn_predictions(model, preds, run / "images")
             facts["drawn"] = f"{drawn} image(s) in {run / 'images'}"
     print_summary(f"{plan.config.model.name}: predictions", {}, facts)
     return preds
-
-
-def _write_predictions(rows: list[dict[str, str]], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]) if rows else ["path"])
-        writer.writeheader()
-        writer.writerows(rows)
