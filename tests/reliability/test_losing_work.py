@@ -24,7 +24,8 @@ Otx = Callable[..., Any]
 def trained(tmp_path_factory: pytest.TempPathFactory, shapes_root: Path, small: dict[str, object]) -> Path:
     """The work dir of one finished 3-epoch run; tests copy it before changing it."""
     work_dir = tmp_path_factory.mktemp("trained") / "ws"
-    Engine(data_root=shapes_root, work_dir=work_dir, overrides=small).train(max_epochs=3)
+    narrow = {**small, "model.init_args.widths": [8, 8, 16, 16]}
+    Engine(data_root=shapes_root, work_dir=work_dir, overrides=narrow).train(max_epochs=3)
     return work_dir
 
 
@@ -93,7 +94,7 @@ def small_disk(tmp_path: Path) -> Any:
 
 def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(small_disk: Path, otx: Otx, runs: Any) -> None:
     work_dir = small_disk / "ws"
-    result = otx(*runs.train_args(work_dir, 2))
+    result = otx(*runs.train_args(work_dir, 2, narrow=False))
     assert result.code == 2
     (run,) = work_dir.glob("*_train")
     last = run / "checkpoints" / "last.ckpt"
