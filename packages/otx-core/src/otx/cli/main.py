@@ -71,6 +71,10 @@ def train(
     seed: int | None = None,
     work_dir: WorkDirArg = Path("otx-workspace"),
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        Parameter(help="Start from this trained model (class-incremental: its classes kept by name, new ones added)."),
+    ] = None,
     set: Overrides = None,
     hpo: Annotated[bool, Parameter(help="Search hyper-parameters (see otx hpo), then train with the best.")] = False,
     hpo_trials: HPOTrials = None,
@@ -112,7 +116,7 @@ def train(
         engine = _engine(None, work_dir, config=result.best_config)
     elif search != _hpo_settings():
         raise _usage_error("--hpo_* flags apply with --hpo")
-    engine.train(max_epochs=max_epochs, resume=resume)
+    engine.train(max_epochs=max_epochs, resume=resume, checkpoint=checkpoint)
 
 
 @app.command

@@ -107,14 +107,20 @@ class Engine:
         return resolve_plan(Command(command), self._request(**arguments), self.work_dir, self._data.get)
 
     def train(
-        self, max_epochs: int | None = None, resume: bool = False, callbacks: Sequence[Callback] = ()
+        self,
+        max_epochs: int | None = None,
+        resume: bool = False,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | Path | None = None,
     ) -> dict[str, float]:
         """Train and return the best checkpoint's validation metrics.
 
         With ``resume=True`` the latest training run continues from its last checkpoint. ``callbacks``
-        are extra Lightning callbacks for the training run (timers, early stopping, ...).
+        are extra Lightning callbacks for the training run (timers, early stopping, ...). With
+        ``checkpoint``, a new run starts from that trained model on this engine's data: class-incremental
+        training, the known classes' weights kept by name and new classes added.
         """
-        plan = self._start(Command.TRAIN, max_epochs=max_epochs, resume=resume)
+        plan = self._start(Command.TRAIN, max_epochs=max_epochs, resume=resume, checkpoint=checkpoint)
         return run_train(plan, self.work_dir, self._data, callbacks)
 
     def test(self, checkpoint: str | Path | None = None) -> dict[str, float]:

@@ -57,6 +57,8 @@ class RunPlan:
     checkpoint: ResolvedCheckpoint | None = None
     """Weights (``.ckpt``) or exported model (``.xml``) the command starts from; ``None`` trains from the recipe."""
     resume_run: Path | None = None
+    start_from: ResolvedCheckpoint | None = None
+    """Trained weights a new training run starts from (class-incremental: heads matched by label name)."""
     """The training run folder a resumed ``train`` continues."""
     choices: tuple[str, ...] = ()
     """Each choice with its reason, in resolution order, as printed before the command runs."""

@@ -4,7 +4,8 @@ checkpoint (torch or IR) -> task -> model -> data (format, labels, input size) -
 
 With a checkpoint (or a resumed run), task and model come from it and only the data from
 ``data_root``; a flag that would change anything else is refused with a one-line error, never
-ignored. Without one, ``train`` auto-configures from the data (or replays a saved config).
+ignored. ``train`` with a checkpoint starts a new run from its weights on ``data_root``'s classes
+(class-incremental). Without one, ``train`` auto-configures from the data (or replays a saved config).
 """
 
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from otx.core.plugin import find_task
 from otx.engine.autoconfig import auto_configure, format_for_task
 from otx.engine.checkpoint import ResolvedCheckpoint, read_checkpoint
 from otx.engine.deploy import IR_FP32
+from otx.engine.incremental import incremental_report
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.workdir import WorkDir
 
@@ -72,10 +74,7 @@ def resolve_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load
 
 def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
     if request.checkpoint is not None:
-        raise ConfigError(
-            "train starts from a recipe, not from --checkpoint; to start from trained weights, "
-            f"--set model.pretrained={request.checkpoint}"
-        )
+        return _incremental_plan(request, request.checkpoint, load_data)
     if request.config is not None:
         config, choices = _apply_request(
             request.config, request, "the replayed config", "the replayed config", frozenset({"*"})
@@ -88,6 +87,27 @@ def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
     else:
         raise ConfigError("Nothing to train on: pass --data_root DIR (or --config a saved config.yaml)")
     return _with_data(RunPlan(command=Command.TRAIN, config=config, choices=tuple(choices)), load_data)
+
+
+def _incremental_plan(request: PlanRequest, path: Path, load_data: LoadData) -> RunPlan:
+    """A new run from a trained model: task and model from the checkpoint, data and classes from ``data_root``."""
+    checkpoint = read_checkpoint(path)
+    if checkpoint.is_ir:
+        raise CheckpointError(f"train --checkpoint takes a .ckpt training checkpoint, not the exported {path}")
+    if request.config is not None:
+        raise ConfigError("--checkpoint starts from a trained model and --config replays a run; pass one of them")
+    if request.data_root is None:
+        raise ConfigError("train --checkpoint needs --data_root: the data (and classes) to train on")
+    config, choices = _apply_request(
+        checkpoint.config, request, f"the checkpoint {path}", "the checkpoint", frozenset({"*"})
+    )
+    config = evolve(config, label_names=None, label_hierarchy=None)
+    first = f"checkpoint: {path} (given: a new run starts from its weights)"
+    plan = _with_data(
+        RunPlan(command=Command.TRAIN, config=config, start_from=checkpoint, choices=(first, *choices)), load_data
+    )
+    report = incremental_report(checkpoint, plan.config.label_names or ())
+    return evolve(plan, choices=(*plan.choices, report.summary()))
 
 
 def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:

@@ -12,7 +12,7 @@ parameter is copied where its shape is unchanged.
 tensor([0., 2., 0., 1.])
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from attrs import frozen
 from torch import Tensor, nn
@@ -24,6 +24,7 @@ __all__ = [
     "IncrementalReport",
     "compare_labels",
     "last_layer_axes",
+    "layer_axes",
     "remap_class_rows",
     "transfer_by_label_name",
 ]
@@ -127,3 +128,12 @@ def last_layer_axes(module: nn.Module, outputs: int, prefix: str = "model.") -> 
     if not found:
         return {}
     return {f"{prefix}{found}.{param}": ClassAxis() for param, _ in module.get_submodule(found).named_parameters()}
+
+
+def layer_axes(module: nn.Module, names: Iterable[str], prefix: str = "model.", **axis: int) -> dict[str, ClassAxis]:
+    """The parameters (weight, bias) of ``module``'s layers ``names``, each with ``ClassAxis(**axis)``."""
+    return {
+        f"{prefix}{name}.{param}": ClassAxis(**axis)
+        for name in names
+        for param, _ in module.get_submodule(name).named_parameters()
+    }

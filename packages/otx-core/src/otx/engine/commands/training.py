@@ -13,6 +13,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import dump_yaml, unstructure
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_checkpoint
+from otx.engine.incremental import start_incremental
 from otx.engine.plan import RunPlan
 from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
 from otx.engine.resolve import CONFIG_FILE
@@ -59,6 +60,8 @@ def _fit(
     lightning.seed_everything(config.seed, verbose=False)
     datamodule = data.get(config)
     model = build_model(config)
+    if plan.start_from is not None:
+        start_incremental(model, plan.start_from)
     dump_yaml(unstructure(config), run / CONFIG_FILE)
     best = ModelCheckpoint(
         dirpath=run / "checkpoints", filename="best", monitor=model.monitor, mode="max", enable_version_counter=False

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from torchvision.ops import batched_nms, generalized_box_iou_loss
 
 from otx.core.data.entity import OTXBatchLossEntity
+from otx.core.model.incremental import ClassAxis, layer_axes
 from otx.core.model.layers import BasicBlock, ConvNormAct
 from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models.assigner import TaskAlignedAssigner
@@ -155,6 +156,10 @@ class TinyDetector(OTXDetectionModel):
     def create_model(self) -> nn.Module:
         """The network for this label set."""
         return TinyDetNet(self.label_info.num_classes, self.widths, self.depths, self.neck_width, self.head_convs)
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """The class-logit convolution of every level's head."""
+        return layer_axes(self.model, [f"heads.{level}.cls" for level in range(len(STRIDES))])
 
     def customize_inputs(self, batch: DetBatchDataEntity) -> dict[str, Any]:
         """The network takes the image batch alone."""

@@ -22,6 +22,7 @@ from torchvision.ops import MultiScaleRoIAlign
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
+from otx.core.model.incremental import ClassAxis, layer_axes
 from otx.detection.entities import (
     DetBatchDataEntity,
     DetBatchPredEntity,
@@ -89,8 +90,29 @@ class _TorchvisionDetector(OTXDetectionModel):
         )
 
 
+def _roi_axes(model: nn.Module) -> dict[str, ClassAxis]:
+    """The box predictor of an R-CNN (class scores, 4 box deltas per class; background first) and its mask logits."""
+    axes = {
+        **layer_axes(model, ["roi_heads.box_predictor.cls_score"], offset=1),
+        **layer_axes(model, ["roi_heads.box_predictor.bbox_pred"], offset=1, per_class=4),
+    }
+    if getattr(model.roi_heads, "mask_predictor", None) is not None:
+        axes.update(layer_axes(model, ["roi_heads.mask_predictor.mask_fcn_logits"], offset=1))
+    return axes
+
+
 class SSDLiteMobileNetV3(_TorchvisionDetector):
     """torchvision's SSDLite with a MobileNetV3-Large backbone."""
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """Each level's class convolution: per anchor, background then one row per class."""
+        axes = {}
+        for level, block in enumerate(self.model.head.classification_head.module_list):
+            conv = block[-1]
+            groups = conv.out_channels // (self.label_info.num_classes + 1)
+            name = f"head.classification_head.module_list.{level}.{len(block) - 1}"
+            axes.update(layer_axes(self.model, [name], offset=1, groups=groups))
+        return axes
 
     def create_model(self) -> nn.Module:
         """SSDLite for our classes plus background."""
@@ -103,6 +125,10 @@ class SSDLiteMobileNetV3(_TorchvisionDetector):
 class FasterRCNNMobileNetV3(_TorchvisionDetector):
     """torchvision's Faster R-CNN with a MobileNetV3-Large FPN backbone."""
 
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """The box predictor's class rows."""
+        return _roi_axes(self.model)
+
     def create_model(self) -> nn.Module:
         """Faster R-CNN for our classes plus background."""
         model: nn.Module = fasterrcnn_mobilenet_v3_large_fpn(
@@ -113,6 +139,10 @@ class FasterRCNNMobileNetV3(_TorchvisionDetector):
 
 class MaskRCNNMobileNetV3(OTXInstanceSegModel):
     """torchvision's Mask R-CNN on a MobileNetV3-Large FPN backbone (two feature levels and a pooled one)."""
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """The box predictor's and the mask predictor's class rows."""
+        return _roi_axes(self.model)
 
     def create_model(self) -> nn.Module:
         """Mask R-CNN for our classes plus background, with RoI pooling over the backbone's levels."""

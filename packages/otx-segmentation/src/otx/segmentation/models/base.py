@@ -15,6 +15,7 @@ from torchmetrics import MetricCollection
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.base import OTXModel, OTXModelArgs
+from otx.core.model.incremental import ClassAxis, last_layer_axes, layer_axes
 from otx.core.visualize import label_colors, overlay_masks
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
 from otx.segmentation.metrics import segmentation_metrics
@@ -63,6 +64,16 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
     def __init__(self, *, label_smoothing: float = 0.0, **base: Unpack[OTXModelArgs]) -> None:
         self.label_smoothing = label_smoothing
         super().__init__(**base)
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
+        """The classifier convolutions: the last layer with one output per class, and any ``*classifier*`` one."""
+        classes = self.label_info.num_classes
+        named = [
+            name
+            for name, layer in self.model.named_modules()
+            if "classifier" in name and isinstance(layer, nn.Conv2d) and layer.out_channels == classes
+        ]
+        return {**last_layer_axes(self.model, classes), **layer_axes(self.model, named)}
 
     def create_metric(self) -> MetricCollection:
         """mIoU, Dice, pixel accuracy and per-class IoU."""
