@@ -85,3 +85,26 @@ def test_benchmark_iterations_zero(otx: Callable[..., object], tmp_path: Path) -
     result = otx("benchmark", "--iterations", "0", "--work_dir", tmp_path)
     assert result.code == 2  # type: ignore[attr-defined]
     assert "iterations" in result.error_line  # type: ignore[attr-defined]
+
+
+def test_a_diverging_run_stops_with_the_cause(
+    otx: Callable[..., object], shapes_root: Path, small_args: list[str], tmp_path: Path
+) -> None:
+    """lr=1e9 sent the loss to 6e19 without a word; now the first exploded step ends the run."""
+    result = otx(
+        "train",
+        "--data_root",
+        shapes_root,
+        *small_args,
+        "--max_epochs",
+        "2",
+        "--set",
+        "optimizer.lr=1e9",
+        "--set",
+        "scheduler.warmup_epochs=0",
+        "--work_dir",
+        tmp_path / "ws",
+    )
+    assert result.code == 2  # type: ignore[attr-defined]
+    line = result.error_line  # type: ignore[attr-defined]
+    assert "training diverged at epoch 0" in line and "optimizer.lr" in line

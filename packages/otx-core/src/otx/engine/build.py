@@ -17,6 +17,7 @@ from otx.core.model.base import OTXModel
 from otx.core.plugin import find_task, import_class, import_object
 from otx.core.types.label import LabelInfo
 from otx.engine.checkpoint import AtomicCheckpointIO, ResolvedCheckpoint
+from otx.engine.divergence import DivergenceGuard
 from otx.engine.progress import progress_callback
 
 __all__ = ["DataModules", "build_datamodule", "build_model", "build_trainer"]
@@ -100,7 +101,7 @@ def build_trainer(
         log_every_n_steps=settings.log_every_n_steps,
         default_root_dir=run,
         logger=CSVLogger(save_dir=run, name="", version=log_version),
-        callbacks=[*callbacks, progress_callback()],
+        callbacks=[*callbacks, progress_callback(), DivergenceGuard()],
         plugins=[AtomicCheckpointIO()],
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
         enable_model_summary=False,
