@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from otx.engine import Engine
+
 Otx = Callable[..., Any]
 
 
@@ -47,6 +49,9 @@ def test_a_signal_stops_training_resumably(tmp_path: Path, otx: Otx, runs: Any, 
     ]
     assert (work_dir / ".latest" / "train").resolve() == run.resolve()
     assert (run / "FAILED").read_text().startswith("Interrupted: interrupted by")
+    choice = Engine(work_dir=work_dir).plan("test").choices[0]  # what `otx test` prints it uses
+    assert choice.startswith(f"checkpoint: {run.resolve()}/checkpoints/best.ckpt (the latest training run's best")
+    assert choice.endswith(f"; that run stopped: Interrupted: interrupted by {signal.Signals(signum).name})")
 
     resumed = otx("train", "--resume", "--work_dir", work_dir, "--max_epochs", str(epoch + 2))
     assert resumed.code == 0, resumed.err

@@ -58,9 +58,9 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path: Path) -> None:
 def test_a_run_is_held_by_one_process(tmp_path: Path) -> None:
     work_dir = WorkDir(tmp_path)
     run = work_dir.new_run("train")
-    with hold_run(run), pytest.raises(RunInUseError, match=rf"{run} is in use by another otx process \(pid \d+\)"):
-        with work_dir.run("train", run):
-            pass
+    in_use = rf"{run} is in use by another otx process \(pid {os.getpid()}\)"
+    with hold_run(run), pytest.raises(RunInUseError, match=in_use), work_dir.run("train", run):
+        pass
     with work_dir.run("train", run):  # released when the holder is done
         pass
 
@@ -103,3 +103,13 @@ def test_an_untracked_run_is_never_pointed_at(tmp_path: Path) -> None:
     with work_dir.run("train", tmp_path / "trials" / "0", track=False) as run:
         assert run.is_dir()
     assert work_dir.latest("train") is None
+
+
+def test_a_run_that_stopped_says_why(tmp_path: Path) -> None:
+    work_dir = WorkDir(tmp_path)
+    with work_dir.run("train") as good:
+        pass
+    assert WorkDir.stopped(good) is None
+    with pytest.raises(DataError), work_dir.run("train") as bad:
+        raise DataError("broken image a.png")
+    assert WorkDir.stopped(bad) == "DataError: broken image a.png"

@@ -92,6 +92,12 @@ class WorkDir:
         link = self.root / ".latest" / command
         return link.resolve() if link.exists() else None
 
+    @staticmethod
+    def stopped(run: Path) -> str | None:
+        """Why ``run`` stopped before it finished (its :data:`FAILED` marker); ``None`` if it did not."""
+        marker = run / FAILED_MARKER
+        return marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+
 
 def _mark_failed(run: Path, exc: BaseException) -> None:
     """Write the one-line reason into the run's :data:`FAILED` marker, if the disk still takes it."""

@@ -44,11 +44,13 @@ def run_train(
     whose message says how to resume it.
     """
     track = run is None or plan.resume_run is not None
-    with interruptible(), work_dir.run(plan.command, plan.resume_run or run, track=track) as folder:
-        on_last = partial(work_dir.point_latest, plan.command, folder) if track else None
+    folder = plan.resume_run or run or work_dir.new_run(plan.command)
+    on_last = partial(work_dir.point_latest, plan.command, folder) if track else None
+    with interruptible():
         try:
-            return _fit(plan, folder, on_last, data, callbacks)
-        except Interrupted as exc:
+            with work_dir.run(plan.command, folder, track=track):
+                return _fit(plan, folder, on_last, data, callbacks)
+        except Interrupted as exc:  # the run's FAILED marker has the signal; the message says how to go on
             raise Interrupted(exc.signum, _resume_hint(exc, folder, work_dir)) from None
 
 
