@@ -128,7 +128,7 @@ def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -
         config=config,
         checkpoint=read_checkpoint(last),
         resume_run=run,
-        choices=(f"resume: {run} from {last.name}", *choices),
+        choices=(f"resume: {run} from {last.name}{_stopped(run)}", *choices),
     )
     return _with_data(plan, load_data)
 
@@ -164,8 +164,14 @@ def _find_checkpoint(command: Command, given: Path | None, work_dir: WorkDir) ->
         raise CheckpointError(f"No training run in {work_dir.root}: train first or pass --checkpoint")
     best = run / "checkpoints" / "best.ckpt"
     if best.is_file():
-        return read_checkpoint(best), "the latest training run's best"
-    return read_checkpoint(run / "checkpoints" / "last.ckpt"), "the latest training run's last"
+        return read_checkpoint(best), f"the latest training run's best{_stopped(run)}"
+    return read_checkpoint(run / "checkpoints" / "last.ckpt"), f"the latest training run's last{_stopped(run)}"
+
+
+def _stopped(run: Path) -> str:
+    """Why ``run`` stopped before it finished (it has a checkpoint, so it is the latest run); empty if it finished."""
+    reason = WorkDir.stopped(run)
+    return f"; that run stopped: {reason}" if reason else ""
 
 
 def _apply_request(
