@@ -13,6 +13,7 @@ from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import (
     BinaryAveragePrecision,
     MulticlassAccuracy,
+    MulticlassConfusionMatrix,
     MulticlassF1Score,
     MultilabelAveragePrecision,
     MultilabelF1Score,
@@ -24,12 +25,13 @@ __all__ = ["HlabelMetric", "hlabel_metrics", "multiclass_metrics", "multilabel_m
 
 
 def multiclass_metrics(num_classes: int) -> MetricCollection:
-    """``accuracy`` (top-1), ``f1`` (macro) and ``per_class_accuracy`` (a vector)."""
+    """``accuracy`` (top-1), ``f1`` (macro), ``per_class_accuracy`` (a vector) and ``confusion`` (for the report)."""
     return MetricCollection(
         {
             "accuracy": MulticlassAccuracy(num_classes=num_classes, average="micro"),
             "f1": MulticlassF1Score(num_classes=num_classes, average="macro"),
             "per_class_accuracy": MulticlassAccuracy(num_classes=num_classes, average=None),
+            "confusion": MulticlassConfusionMatrix(num_classes=num_classes),
         }
     )
 

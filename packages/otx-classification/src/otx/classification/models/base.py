@@ -26,6 +26,7 @@ from otx.classification.metrics import hlabel_metrics, multiclass_metrics, multi
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.base import OTXModel, OTXModelArgs
 from otx.core.model.incremental import ClassAxis, last_layer_axes
+from otx.core.model.figures import ClassBars, ConfusionCounts, FigureData
 from otx.core.visualize import draw_caption, label_colors
 
 __all__ = ["ClsModelArgs", "OTXHlabelClsModel", "OTXMulticlassClsModel", "OTXMultilabelClsModel"]
@@ -116,6 +117,16 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
     """What multi-label and hierarchical classifiers share: multi-hot labels, their rows and drawings."""
 
     def class_axis_params(self) -> dict[str, ClassAxis]:
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """The confusion matrix of the images seen."""
+        counts = metric["confusion"].compute().tolist()
+        return [ConfusionCounts(labels=self.label_info.label_names, counts=tuple(map(tuple, counts)))]
+
+    def targets_as_predictions(self, batch: MulticlassClsBatchDataEntity) -> MulticlassClsBatchPredEntity:
+        """The true labels, with probability 1."""
+        scores = F.one_hot(batch.labels, self.label_info.num_classes).float()
+        return MulticlassClsBatchPredEntity(imgs_info=batch.imgs_info, scores=scores, labels=batch.labels)
+
         """The last layer with one output per label."""
         return last_layer_axes(self.model, self.label_info.num_classes)
 
@@ -141,6 +152,11 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
         rows = []
         for index, info in enumerate(preds.imgs_info):
             chosen = self._names(preds, index)
+    def targets_as_predictions(self, batch: MultilabelClsBatchDataEntity) -> MultilabelClsBatchPredEntity:
+        """The true labels, with probability 1."""
+        targets = self._targets(batch)
+        return MultilabelClsBatchPredEntity(imgs_info=batch.imgs_info, scores=targets.float(), labels=targets)
+
             rows.append(
                 {
                     "path": _path(info),
@@ -188,6 +204,11 @@ class OTXMultilabelClsModel(_MultiHotClsModel):
         return _export_info(multilabel="True")
 
     def export_module(self) -> nn.Module:
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """Average precision per label."""
+        ap = metric["per_class_ap"].compute().tolist()
+        return [ClassBars(title="average precision per label", labels=self.label_info.label_names, values=tuple(ap))]
+
         """The network with the thresholds subtracted from its logits."""
         return _Shifted(self.model, self.threshold_logits)
 
@@ -303,6 +324,17 @@ class OTXHlabelClsModel(_MultiHotClsModel):
         return _Reordered(self.model, self.layout.output_order)
 
     def customize_outputs(
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """Accuracy per exclusive head (named by its first label), and the multi-label part's mAP."""
+        values = {name: float(value) for name, value in metric.compute().items() if name != "score"}
+        return [
+            ClassBars(
+                title="accuracy per head, mAP of the multi-label part",
+                labels=tuple(values),
+                values=tuple(values.values()),
+            )
+        ]
+
         self, outputs: Any, batch: MultilabelClsBatchDataEntity
     ) -> OTXBatchLossEntity | MultilabelClsBatchPredEntity:
         """Per-head cross-entropy and multi-label BCE in training; resolved labels otherwise."""

@@ -26,12 +26,16 @@ from torchmetrics import MetricCollection
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.data.entity import OTXBatchDataEntity, OTXBatchLossEntity, OTXBatchPredEntity
+from otx.core.model.figures import FigureData
 from otx.core.model.incremental import ClassAxis
 from otx.core.model.optim import build_optimizer, build_scheduler
 from otx.core.model.weights import load_pretrained
 from otx.core.types.label import LabelInfo
 
-__all__ = ["OTXModel", "OTXModelArgs"]
+__all__ = ["EPOCH_LOSS", "OTXModel", "OTXModelArgs"]
+
+EPOCH_LOSS = "train/epoch_loss"
+"""The mean training loss of each epoch, as logged (the run report plots it)."""
 
 BatchT = TypeVar("BatchT", bound=OTXBatchDataEntity)
 PredT = TypeVar("PredT", bound=OTXBatchPredEntity)
@@ -93,17 +97,35 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         """``(predictions, targets)`` as the metric collection's ``update`` takes them."""
 
     def metric_values(self, metric: MetricCollection) -> dict[str, Tensor]:
-        """Scalar results of ``metric``: vectors become one entry per label (``name_<label>``)."""
+        """Scalar results of ``metric``: vectors become one entry per label (``name_<label>``).
+
+        Matrices (a confusion matrix kept for :meth:`figure_data`) are not values.
+        """
         values: dict[str, Tensor] = {}
         for name, value in metric.compute().items():
             if value.ndim == 0:
                 values[name] = value
-            else:
+            elif value.ndim == 1:
                 for label, per_class in zip(self.label_info.label_names, value, strict=True):
                     values[f"{name}_{label}"] = per_class
         return values
 
     @abstractmethod
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """What the run report plots of ``metric`` (a validation or test epoch's, not reset yet); none by default.
+
+        Each task's base gives its figures: a confusion matrix, precision-recall curves, per-class bars.
+        """
+        return []
+
+    def targets_as_predictions(self, batch: BatchT) -> PredT | None:
+        """The ground truth of ``batch`` as a prediction batch, so that :meth:`draw_prediction` draws it.
+
+        The run report shows validation images with the predictions next to the ground truth; ``None``
+        (the default) leaves the ground truth out.
+        """
+        return None
+
     def prediction_rows(self, preds: PredT) -> list[dict[str, str]]:
         """One table row per image of a prediction batch (``predictions.csv``), starting with ``path``."""
 
@@ -187,6 +209,7 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
     def predict_step(self, batch: BatchT, batch_idx: int) -> PredT:
         """Predictions for one batch."""
         return self.predict_batch(batch)
+        self.log(EPOCH_LOSS, total, on_step=False, on_epoch=True, batch_size=batch.batch_size)
 
     def on_validation_epoch_end(self) -> None:
         """Log and reset validation metrics."""

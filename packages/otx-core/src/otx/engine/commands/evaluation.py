@@ -4,7 +4,9 @@ from otx.core.data.entity import OTXBatchPredEntity
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.drawing import save_drawn_predictions
 from otx.engine.plan import RunPlan
+from otx.engine.plots.recorder import FigureRecorder
 from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics, write_predictions
+from otx.engine.run_report import write_run_report
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_predict", "run_test"]
@@ -14,9 +16,20 @@ def run_test(plan: RunPlan, work_dir: WorkDir, data: DataModules) -> dict[str, f
     """Metrics of the plan's checkpoint on the test subset (the validation subset where there is none)."""
     with work_dir.run(plan.command) as run:
         model = build_model(plan.config, plan.checkpoint)
-        trainer = build_trainer(plan.config, run, [])
-        metrics = scalars(trainer.test(model, datamodule=data.get(plan.config), verbose=False)[0])
+        figures = FigureRecorder()
+        trainer = build_trainer(plan.config, run, [figures])
+        datamodule = data.get(plan.config)
+        metrics = scalars(trainer.test(model, datamodule=datamodule, verbose=False)[0])
         write_metrics(metrics, run / METRICS_FILE)
+        write_run_report(
+            plan,
+            run,
+            title=f"{plan.config.model.name}: test",
+            metrics=metrics,
+            figures=figures.figures,
+            model=model,
+            batches=datamodule.test_dataloader(),
+        )
     source = str(plan.checkpoint.path) if plan.checkpoint else "-"
     print_summary(f"{plan.config.model.name}: test metrics", metrics, {"run": str(run), "checkpoint": source})
     return metrics

@@ -15,9 +15,11 @@ from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_checkpoint
 from otx.engine.incremental import start_incremental
 from otx.engine.plan import RunPlan
+from otx.engine.plots.recorder import FigureRecorder
 from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
 from otx.engine.resolve import CONFIG_FILE
 from otx.engine.resumable import LAST_CHECKPOINT, LastEpochCheckpoint, RandomStates
+from otx.engine.run_report import write_run_report
 from otx.engine.signals import Interrupted, interruptible
 from otx.engine.workdir import WorkDir
 
@@ -69,10 +71,11 @@ def _fit(
         dirpath=run / "checkpoints", filename="best", monitor=model.monitor, mode="max", enable_version_counter=False
     )
     last = LastEpochCheckpoint(run / "checkpoints", on_saved=on_last)
+    figures = FigureRecorder()
     trainer = build_trainer(
         config,
         run,
-        [best, last, RandomStates(), _SaveRunConfig(config), *callbacks],
+        [best, last, RandomStates(), _SaveRunConfig(config), figures, *callbacks],
         log_version=_free_log_name(run),
     )
     resume_from = plan.checkpoint.path if plan.checkpoint is not None else None
@@ -83,6 +86,16 @@ def _fit(
     model.load_state_dict(read_checkpoint(chosen).state_dict or {})
     metrics = scalars(trainer.validate(model, datamodule=datamodule, verbose=False)[0])
     write_metrics({**metrics, "epochs": float(trainer.current_epoch), "train_seconds": elapsed}, run / METRICS_FILE)
+    write_run_report(
+        plan,
+        run,
+        title=f"{config.model.name} on {Path(config.data_root or '').name}: training",
+        metrics=metrics,
+        epochs=trainer.current_epoch,
+        figures=figures.figures,
+        model=model,
+        batches=datamodule.val_dataloader(),
+    )
     print_summary(
         f"{config.model.name} on {Path(config.data_root or '').name}: best validation metrics",
         metrics,

@@ -9,6 +9,7 @@ from torchmetrics import MetricCollection
 
 from otx.core.data.entity import ImageInfo
 from otx.core.model.base import OTXModel, OTXModelArgs
+from otx.core.model.figures import ClassBars, FigureData
 from otx.core.visualize import draw_boxes, label_colors, overlay_masks
 from otx.detection.entities import (
     DetBatchDataEntity,
@@ -16,7 +17,7 @@ from otx.detection.entities import (
     InstSegBatchDataEntity,
     InstSegBatchPredEntity,
 )
-from otx.detection.metrics import IoUType, detection_metrics, summarize
+from otx.detection.metrics import IoUType, detection_metrics, pr_curves, summarize
 
 __all__ = ["DetModelArgs", "OTXDetectionModel", "OTXInstanceSegModel", "to_original"]
 
@@ -64,6 +65,25 @@ class OTXDetectionModel(OTXModel[DetBatchDataEntity, DetBatchPredEntity]):
         ]
         truth = [{"boxes": b, "labels": lab} for b, lab in zip(batch.boxes, batch.labels, strict=True)]
         return predicted, truth
+
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """Precision-recall curves per class at IoU 0.5 and their AP (for boxes, and masks where there are)."""
+        figures: list[FigureData] = []
+        for curves in pr_curves(metric["coco"], self.label_info.label_names):
+            figures.append(curves)
+            figures.append(
+                ClassBars(title=curves.title.replace("precision-recall", "AP"), labels=curves.labels, values=curves.ap)
+            )
+        return figures
+
+    def targets_as_predictions(self, batch: DetBatchDataEntity) -> DetBatchPredEntity:
+        """The true boxes (and masks), with score 1."""
+        scores = [torch.ones(len(labels)) for labels in batch.labels]
+        if isinstance(batch, InstSegBatchDataEntity):
+            return InstSegBatchPredEntity(
+                imgs_info=batch.imgs_info, boxes=batch.boxes, scores=scores, labels=batch.labels, masks=batch.masks
+            )
+        return DetBatchPredEntity(imgs_info=batch.imgs_info, boxes=batch.boxes, scores=scores, labels=batch.labels)
 
     def _kept(self, preds: DetBatchPredEntity, index: int) -> Tensor:
         return preds.scores[index] >= self.score_threshold

@@ -15,6 +15,7 @@ from torchmetrics import MetricCollection
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.base import OTXModel, OTXModelArgs
+from otx.core.model.figures import ClassBars, ConfusionCounts, FigureData
 from otx.core.model.incremental import ClassAxis, last_layer_axes, layer_axes
 from otx.core.visualize import label_colors, overlay_masks
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
@@ -82,6 +83,22 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
     def metric_inputs(self, preds: SegBatchPredEntity, batch: SegBatchDataEntity) -> tuple[Tensor, Tensor]:
         """Predicted and true label maps."""
         return preds.labels, batch.masks
+
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """The pixel confusion matrix and the IoU of each class."""
+        names = self.label_info.label_names
+        counts = metric["scores"].confusion.tolist()
+        iou = metric["scores"].compute()["iou"].tolist()
+        return [
+            ConfusionCounts(labels=names, counts=tuple(map(tuple, counts)), unit="pixels"),
+            ClassBars(title="IoU per class", labels=names, values=tuple(iou)),
+        ]
+
+    def targets_as_predictions(self, batch: SegBatchDataEntity) -> SegBatchPredEntity:
+        """The true label maps (ignored pixels drawn as none), with probability 1."""
+        return SegBatchPredEntity(
+            imgs_info=batch.imgs_info, scores=torch.ones_like(batch.masks, dtype=torch.float32), labels=batch.masks
+        )
 
     def customize_outputs(self, outputs: Any, batch: SegBatchDataEntity) -> OTXBatchLossEntity | SegBatchPredEntity:
         """Cross-entropy over labelled pixels in training; arg-max classes and their probability otherwise.
