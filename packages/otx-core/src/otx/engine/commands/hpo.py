@@ -99,10 +99,7 @@ def run_hpo(plan: RunPlan, work_dir: WorkDir, data: DataModules, workers: int = 
         f"[bold cyan]otx[/] hpo: study '{name}' in {redact(url)} ({done} trials so far), "
         f"searching {', '.join(p.name for p in params)} with {workers} worker(s)"
     )
-    if workers == 1:
-        _work(search, 0, data)
-    else:
-        _spawn(search, workers)
+    _run_workers(search, workers, data)
     study = open_study(settings, url, name, seed=config.seed)
     if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         console.print("[bold cyan]otx[/] hpo: waiting for the trials other processes are running")
@@ -155,22 +152,28 @@ def _print_finished(trial: FrozenTrial) -> None:
     console.print(f"[bold cyan]otx[/] hpo: trial {trial.number} {state}{value}{': ' + detail if detail else ''}")
 
 
-def _spawn(search: _Search, workers: int) -> None:
-    """Run ``workers`` processes that share the study, each with its share of the CPU threads."""
-    context = multiprocessing.get_context("spawn")
+def _run_workers(search: _Search, workers: int, data: DataModules) -> None:
+    """Run trials here (worker 0) and in ``workers - 1`` spawned processes sharing the study and the CPU threads."""
     threads = max(1, torch.get_num_threads() // workers)
-    processes = [context.Process(target=_worker_main, args=(search, i, threads)) for i in range(workers)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
-    broken = [f"{p.pid} (exit {p.exitcode})" for p in processes if p.exitcode != 0]
+    context = multiprocessing.get_context("spawn")
+    helpers = [context.Process(target=_worker_main, args=(search, i, threads)) for i in range(1, workers)]
+    for helper in helpers:
+        helper.start()
+    own_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        _work(search, 0, data)
+    finally:
+        torch.set_num_threads(own_threads)
+        for helper in helpers:
+            helper.join()
+    broken = [f"{p.pid} (exit {p.exitcode})" for p in helpers if p.exitcode != 0]
     if broken:
         console.print(f"[bold cyan]otx[/] hpo: worker process(es) ended with an error: {', '.join(broken)}")
 
 
 def _worker_main(search: _Search, worker: int, threads: int) -> None:
-    """A worker process: its share of threads, its own data modules, trials until the budget is spent."""
+    """A spawned worker: its share of threads, its own data modules, trials until the budget is spent."""
     from otx.engine.engine import _quiet_lightning
 
     torch.set_num_threads(threads)

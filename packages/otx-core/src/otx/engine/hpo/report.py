@@ -75,7 +75,7 @@ def print_trials(title: str, trials: list[FrozenTrial], best: FrozenTrial | None
             escape(", ".join(f"{k}={_short(v)}" for k, v in trial.params.items())),
             escape(row["note"]),
         )
-    console.print(table)
+    console.print(table, width=None if console.is_terminal else 200)  # a log file gets one line per trial
 
 
 def _short(value: Any) -> str:

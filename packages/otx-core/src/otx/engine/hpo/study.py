@@ -74,31 +74,43 @@ def redact(url: str) -> str:
 
 
 def open_study(settings: HPOConfig, url: str, name: str, seed: int) -> optuna.Study:
-    """Create or load study ``name`` (maximizing) in ``url``; unreachable storage is a one-line ConfigError."""
+    """Create or load study ``name`` (maximizing) in ``url``; unreachable storage is a one-line ConfigError.
+
+    Processes that open a new database at the same moment race to create its tables; the loser
+    tries again (three times in all) and finds them made.
+    """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    for attempt in range(3):
+        try:
+            return _open_study(settings, url, name, seed)
+        except (ImportError, ModuleNotFoundError) as exc:
+            raise ConfigError(
+                f"HPO storage {redact(url)} needs a database driver: {exc} (pip install 'otx-core[postgresql]')"
+            ) from None
+        except OTXError:
+            raise
+        except Exception as exc:  # SQLAlchemy and Optuna raise many kinds for a bad URL or an unreachable server
+            if attempt < 2:
+                time.sleep(1.0 + attempt)
+                continue
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"Cannot open HPO storage {redact(url)}: {detail}") from None
+    raise AssertionError("unreachable")
+
+
+def _open_study(settings: HPOConfig, url: str, name: str, seed: int) -> optuna.Study:
     engine_kwargs: dict[str, Any] = (
         {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
     )
-    try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-        sampler = _sampler(settings, seed)
-        return optuna.create_study(
-            storage=storage,
-            study_name=name,
-            sampler=sampler,
-            pruner=_pruner(settings),
-            direction="maximize",
-            load_if_exists=True,
-        )
-    except (ImportError, ModuleNotFoundError) as exc:
-        raise ConfigError(
-            f"HPO storage {redact(url)} needs a database driver: {exc} (pip install 'otx-core[postgresql]')"
-        ) from None
-    except Exception as exc:  # SQLAlchemy and Optuna raise many kinds for a bad URL or an unreachable server
-        if isinstance(exc, OTXError):
-            raise
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"Cannot open HPO storage {redact(url)}: {detail}") from None
+    storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+    return optuna.create_study(
+        storage=storage,
+        study_name=name,
+        sampler=_sampler(settings, seed),
+        pruner=_pruner(settings),
+        direction="maximize",
+        load_if_exists=True,
+    )
 
 
 def sampler_seed(seed: int, study: str, started: int, worker: int) -> int:
