@@ -56,6 +56,47 @@ def write_datumaro(root: Path, labels: Sequence[Sequence[int]], names: Sequence[
     return root
 
 
+def write_grouped_datumaro(
+    root: Path,
+    labels: Sequence[Sequence[str]],
+    names: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[str], bool]],
+    parents: dict[str, str] | None = None,
+    subsets: Sequence[str] | None = None,
+) -> Path:
+    """Datumaro JSON with label groups ``(name, labels, exclusive)`` and parents; one item per entry of ``labels``.
+
+    An item's image shows the colour of its first label's ``COLOURS`` key found in the label name
+    (green where there is none), so that small models can learn it.
+    """
+    import datumaro as dm
+    from datumaro.components.annotation import AnnotationType, GroupType, Label, LabelCategories
+    from datumaro.components.media import Image as DmImage
+
+    parents = parents or {}
+    categories = LabelCategories()
+    for name in names:
+        categories.add(name, parent=parents.get(name, ""))
+    for group, members, exclusive in groups:
+        kind = GroupType.EXCLUSIVE if exclusive else GroupType.INCLUSIVE
+        categories.add_label_group(group, list(members), group_type=kind)
+    items = []
+    for i, item_labels in enumerate(labels):
+        colour = next((c for label in item_labels for c in COLOURS if c in label), "green")
+        bgr = np.asarray(coloured_image(colour, seed=i))[..., ::-1].copy()
+        items.append(
+            dm.DatasetItem(
+                id=f"item_{i:02d}",
+                subset=subsets[i] if subsets else "default",
+                media=DmImage.from_numpy(bgr),
+                annotations=[Label(list(names).index(label)) for label in item_labels],
+            )
+        )
+    dataset = dm.Dataset.from_iterable(items, categories={AnnotationType.label: categories})
+    dataset.export(str(root), "datumaro", save_media=True)
+    return root
+
+
 def small_data_config(**changes: object) -> DataConfig:
     base: dict = {
         "input_size": (32, 32),
@@ -76,6 +117,11 @@ def class_folders_writer() -> Callable[..., Path]:
 @pytest.fixture
 def datumaro_writer() -> Callable[..., Path]:
     return write_datumaro
+
+
+@pytest.fixture(scope="session")
+def grouped_datumaro_writer() -> Callable[..., Path]:
+    return write_grouped_datumaro
 
 
 @pytest.fixture

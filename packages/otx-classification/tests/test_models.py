@@ -148,7 +148,9 @@ def test_plugin_spec() -> None:
     specs = {spec.task: spec for spec in PLUGIN.tasks}
     assert {p.distribution for p in installed_plugins() if p.tasks == PLUGIN.tasks} == {"otx-classification"}
     assert set(specs) == {OTXTaskType.MULTI_CLASS_CLS, OTXTaskType.MULTI_LABEL_CLS, OTXTaskType.H_LABEL_CLS}
-    assert {"image_folders", "image_folders_with_subsets", "datumaro"} <= set(specs[OTXTaskType.MULTI_CLASS_CLS].formats)
+    assert {"image_folders", "image_folders_with_subsets", "datumaro"} <= set(
+        specs[OTXTaskType.MULTI_CLASS_CLS].formats
+    )
     assert {"datumaro_multilabel", "label_csv", "voc"} <= set(specs[OTXTaskType.MULTI_LABEL_CLS].formats)
     assert specs[OTXTaskType.H_LABEL_CLS].default_for_formats == ("datumaro_hlabel",)
     adapters = {task: import_object(spec.dataset_adapter).__name__ for task, spec in specs.items()}

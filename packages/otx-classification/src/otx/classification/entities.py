@@ -86,7 +86,7 @@ class MultilabelClsBatchDataEntity(OTXBatchDataEntity):
         """The labels as a ``(B, num_classes)`` 0/1 integer tensor."""
         hot = torch.zeros(len(self.labels), num_classes, dtype=torch.long, device=self.images.device)
         for row, indices in enumerate(self.labels):
-            hot[row, indices.to(hot.device)] = 1
+            hot[row, indices.to(hot.device, torch.long)] = 1
         return hot
 
     def to(self, device: torch.device | str) -> Self:

@@ -38,7 +38,8 @@ def label_structure(root: Path) -> str:
         data: dict[str, Any] = json.loads(files[0].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
-    label = data.get("categories", {}).get("label", {}) if isinstance(data, dict) else {}
+    categories = data.get("categories") if isinstance(data, dict) else None
+    label = categories.get("label") if isinstance(categories, dict) else None  # COCO's categories are a list
     if not isinstance(label, dict) or not label.get("labels"):
         return ""
     groups = label.get("label_groups") or []

@@ -75,7 +75,7 @@ def remap_class_rows(
     old: Tensor, new: Tensor, axis: ClassAxis, old_names: Sequence[str], new_names: Sequence[str]
 ) -> Tensor:
     """``new`` with the rows of every class also in ``old_names`` (and the offset rows) taken from ``old``."""
-    old_blocks = _blocks(old.detach(), axis, len(old_names))
+    old_blocks = _blocks(old.detach().movedim(axis.dim, 0), axis, len(old_names))
     moved = new.detach().movedim(axis.dim, 0).contiguous().clone()
     new_blocks = _blocks(moved, axis, len(new_names))  # a view of ``moved``
     new_blocks[:, : axis.offset] = old_blocks[:, : axis.offset]
@@ -88,9 +88,8 @@ def remap_class_rows(
     return moved.movedim(0, axis.dim).contiguous()
 
 
-def _blocks(tensor: Tensor, axis: ClassAxis, num_classes: int) -> Tensor:
-    """``tensor`` as ``(groups, offset + classes * per_class, ...)``, class dim first (a view where possible)."""
-    moved = tensor.movedim(axis.dim, 0)
+def _blocks(moved: Tensor, axis: ClassAxis, num_classes: int) -> Tensor:
+    """``moved`` (class dim first) as ``(groups, offset + classes * per_class, ...)``, a view where possible."""
     rows = axis.offset + num_classes * axis.per_class
     if moved.shape[0] != axis.groups * rows:
         msg = f"a class axis of {moved.shape[0]} rows does not hold {axis.groups} x ({rows}) for {num_classes} classes"

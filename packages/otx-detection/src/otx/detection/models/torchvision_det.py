@@ -94,7 +94,7 @@ def _roi_axes(model: nn.Module) -> dict[str, ClassAxis]:
     """The box predictor of an R-CNN (class scores, 4 box deltas per class; background first) and its mask logits."""
     axes = {
         **layer_axes(model, ["roi_heads.box_predictor.cls_score"], offset=1),
-        **layer_axes(model, ["roi_heads.box_predictor.bbox_pred"], offset=1, per_class=4),
+        **layer_axes(model, ["roi_heads.box_predictor.bbox_pred"], offset=4, per_class=4),
     }
     if getattr(model.roi_heads, "mask_predictor", None) is not None:
         axes.update(layer_axes(model, ["roi_heads.mask_predictor.mask_fcn_logits"], offset=1))
