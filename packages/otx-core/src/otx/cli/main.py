@@ -75,6 +75,15 @@ def train(
         Path | None,
         Parameter(help="Start from this trained model (class-incremental: its classes kept by name, new ones added)."),
     ] = None,
+    patience: Annotated[
+        int | None, Parameter(help="Stop after N validations without a better monitored metric (early stopping).")
+    ] = None,
+    max_time: Annotated[
+        str | None, Parameter(help="Time budget [DD:]HH:MM:SS, e.g. 00:10:00, checked after each epoch; checkpoints are kept.")
+    ] = None,
+    logger: Annotated[
+        str | None, Parameter(help='csv (default) or tensorboard (needs pip install "otx-core[tensorboard]").')
+    ] = None,
     set: Overrides = None,
     hpo: Annotated[bool, Parameter(help="Search hyper-parameters (see otx hpo), then train with the best.")] = False,
     hpo_trials: HPOTrials = None,
@@ -116,7 +125,14 @@ def train(
         engine = _engine(None, work_dir, config=result.best_config)
     elif search != _hpo_settings():
         raise _usage_error("--hpo_* flags apply with --hpo")
-    engine.train(max_epochs=max_epochs, resume=resume, checkpoint=checkpoint)
+    engine.train(
+        max_epochs=max_epochs,
+        resume=resume,
+        checkpoint=checkpoint,
+        patience=patience,
+        max_time=max_time,
+        logger=logger,
+    )
 
 
 @app.command

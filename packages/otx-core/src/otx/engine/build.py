@@ -6,7 +6,6 @@ from typing import Any
 
 import lightning
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
-from lightning.pytorch.loggers import CSVLogger
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import unstructure
@@ -18,6 +17,7 @@ from otx.core.plugin import find_task, import_class, import_object
 from otx.core.types.label import LabelInfo
 from otx.engine.checkpoint import AtomicCheckpointIO, ResolvedCheckpoint
 from otx.engine.divergence import DivergenceGuard
+from otx.engine.loggers import build_loggers
 from otx.engine.progress import progress_callback
 
 __all__ = ["DataModules", "build_datamodule", "build_model", "build_trainer"]
@@ -99,8 +99,9 @@ def build_trainer(
         gradient_clip_val=settings.gradient_clip_val,
         deterministic=settings.deterministic,
         log_every_n_steps=settings.log_every_n_steps,
+        check_val_every_n_epoch=settings.check_val_every_n_epoch,
         default_root_dir=run,
-        logger=CSVLogger(save_dir=run, name="", version=log_version),
+        logger=build_loggers(settings, run, log_version),
         callbacks=[*callbacks, progress_callback(), DivergenceGuard()],
         plugins=[AtomicCheckpointIO()],
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),

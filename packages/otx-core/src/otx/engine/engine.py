@@ -113,14 +113,21 @@ class Engine:
         callbacks: Sequence[Callback] = (),
         checkpoint: str | Path | None = None,
     ) -> dict[str, float]:
+        patience: int | None = None,
+        max_time: str | None = None,
+        logger: str | None = None,
         """Train and return the best checkpoint's validation metrics.
 
         With ``resume=True`` the latest training run continues from its last checkpoint. ``callbacks``
-        are extra Lightning callbacks for the training run (timers, early stopping, ...). With
-        ``checkpoint``, a new run starts from that trained model on this engine's data: class-incremental
-        training, the known classes' weights kept by name and new classes added.
+        are extra Lightning callbacks for the training run. With ``checkpoint``, a new run starts from
+        that trained model on this engine's data: class-incremental training, the known classes'
+        weights kept by name and new classes added. ``patience`` stops training after that many
+        validations without a better monitored metric, ``max_time`` (``[DD:]HH:MM:SS``) when the time
+        is spent; ``logger="tensorboard"`` adds TensorBoard logs (``trainer.*`` keys of the recipe).
         """
-        plan = self._start(Command.TRAIN, max_epochs=max_epochs, resume=resume, checkpoint=checkpoint)
+        given = {"patience": patience, "max_time": max_time, "logger": logger}
+        trainer = {key: value for key, value in given.items() if value is not None}
+        plan = self._start(Command.TRAIN, max_epochs=max_epochs, resume=resume, checkpoint=checkpoint, trainer=trainer)
         return run_train(plan, self.work_dir, self._data, callbacks)
 
     def test(self, checkpoint: str | Path | None = None) -> dict[str, float]:
@@ -210,7 +217,11 @@ class Engine:
         return run_hpo(plan, self.work_dir, self._data, workers)
 
     def _request(
-        self, checkpoint: str | Path | None = None, max_epochs: int | None = None, resume: bool = False
+        self,
+        checkpoint: str | Path | None = None,
+        max_epochs: int | None = None,
+        resume: bool = False,
+        trainer: Mapping[str, Any] | None = None,
     ) -> PlanRequest:
         overrides = dict(self.request.overrides)
         if max_epochs is not None:
@@ -229,6 +240,7 @@ class Engine:
         self.last_plan = plan
         return plan
 
+        overrides.update({f"trainer.{key}": value for key, value in (trainer or {}).items()})
 
 def _read_config(config: RunConfig | str | Path | None) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):

@@ -13,12 +13,13 @@ from typing import Any, Literal
 from attrs import field, frozen
 
 from otx.core.config.hpo import HPOConfig
-from otx.core.config.validators import at_least, each, finite_above, fraction, one_of
+from otx.core.config.validators import at_least, duration, each, finite_above, fraction, one_of
 from otx.core.types.label import LabelHierarchy
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "LOGGERS",
     "PRECISIONS",
     "DataConfig",
     "ModelConfig",
@@ -86,6 +87,10 @@ class DataConfig:
     val_transforms: list[TransformSpec] = field(factory=list)
 
 
+LOGGERS = ("csv", "tensorboard")
+"""``trainer.logger`` values."""
+
+
 @frozen(kw_only=True)
 class TrainerConfig:
     """Settings passed to ``lightning.Trainer``."""
@@ -97,6 +102,13 @@ class TrainerConfig:
     gradient_clip_val: float | None = field(default=None, validator=finite_above(0, allow_none=True))
     deterministic: bool = False
     log_every_n_steps: int = field(default=10, validator=at_least(1))
+    check_val_every_n_epoch: int = field(default=1, validator=at_least(1))
+    logger: str = field(default="csv", validator=one_of(LOGGERS))
+    """``csv`` (``logs/metrics.csv``, always written) or ``tensorboard`` (TensorBoard event files as well)."""
+    patience: int | None = field(default=None, validator=at_least(1, allow=(None,)))
+    """Early stopping: stop after this many validations without a better monitored metric; ``None``: never."""
+    max_time: str | None = field(default=None, validator=duration())
+    """Time budget ``[DD:]HH:MM:SS``, checked after each epoch: training stops once it is spent (checkpoints kept)."""
 
 
 @frozen(kw_only=True)

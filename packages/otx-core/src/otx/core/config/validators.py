@@ -4,14 +4,16 @@ An error names the field; :func:`~otx.core.config.structure.structure` adds its 
 """
 
 import math
+import re
 from collections.abc import Callable, Collection
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
 from otx.core.errors import ConfigError
 
-__all__ = ["InvalidValueError", "at_least", "each", "finite_above", "fraction", "one_of"]
+__all__ = ["InvalidValueError", "at_least", "duration", "each", "finite_above", "fraction", "one_of", "parse_duration"]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -61,6 +63,25 @@ def fraction(low_open: bool = True, high_open: bool = True) -> Validator:
     return _check(
         lambda v: _number(v) and (v > 0 if low_open else v >= 0) and (v < 1 if high_open else v <= 1),
         f"in {low}0, 1{high}",
+    )
+
+
+_DURATION = re.compile(r"(?:(\d+):)?(\d+):([0-5]?\d):([0-5]?\d)")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``[DD:]HH:MM:SS`` as a time span; ``None`` where ``text`` is not one."""
+    match = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return None
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def duration() -> Validator:
+    """A positive time span ``[DD:]HH:MM:SS`` (e.g. ``00:10:00``), or ``None``."""
+    return _check(
+        lambda v: v is None or bool(parse_duration(v)), "a duration [DD:]HH:MM:SS above zero (e.g. 00:10:00) or null"
     )
 
 

@@ -14,6 +14,7 @@ from otx.core.config.structure import dump_yaml, unstructure
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_checkpoint
 from otx.engine.incremental import start_incremental
+from otx.engine.loggers import stopping_callbacks
 from otx.engine.plan import RunPlan
 from otx.engine.plots.recorder import FigureRecorder
 from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
@@ -75,7 +76,15 @@ def _fit(
     trainer = build_trainer(
         config,
         run,
-        [best, last, RandomStates(), _SaveRunConfig(config), figures, *callbacks],
+        [
+            best,
+            last,
+            RandomStates(),
+            _SaveRunConfig(config),
+            figures,
+            *stopping_callbacks(config.trainer, model.monitor),
+            *callbacks,
+        ],
         log_version=_free_log_name(run),
     )
     resume_from = plan.checkpoint.path if plan.checkpoint is not None else None
