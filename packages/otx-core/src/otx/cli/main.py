@@ -79,7 +79,8 @@ def train(
         int | None, Parameter(help="Stop after N validations without a better monitored metric (early stopping).")
     ] = None,
     max_time: Annotated[
-        str | None, Parameter(help="Time budget [DD:]HH:MM:SS, e.g. 00:10:00, checked after each epoch; checkpoints are kept.")
+        str | None,
+        Parameter(help="Time budget [DD:]HH:MM:SS, e.g. 00:10:00, checked after each epoch; checkpoints are kept."),
     ] = None,
     logger: Annotated[
         str | None, Parameter(help='csv (default) or tensorboard (needs pip install "otx-core[tensorboard]").')
