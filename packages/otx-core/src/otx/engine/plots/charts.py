@@ -21,8 +21,12 @@ _ANNOTATED_CLASSES = 20
 
 
 def plain(text: str) -> str:
-    """``text`` as matplotlib shows it literally (a ``$`` in a label or file name starts no math)."""
-    return text.replace("$", r"\$")
+    """``text`` as matplotlib shows it literally (a ``$`` in a label or file name starts no math).
+
+    A file name whose bytes are not UTF-8 (held as surrogates) shows them as the replacement character.
+    """
+    readable = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return readable.replace("$", r"\$")
 
 
 def save_png(figure: Figure, path: Path) -> Path:
