@@ -38,7 +38,7 @@ def test_each_epoch_reports_the_monitored_metric() -> None:
     for epoch, value in enumerate((0.5, 0.625, 0.75)):
         callback.on_validation_end(trainer(epoch, value), MODEL)
     reported = running.study.trials[0].intermediate_values
-    assert reported == {0: 0.5, 1: 0.625, 2: 0.75}
+    assert reported == {1: 0.5, 2: 0.625, 3: 0.75}  # step = epochs trained
     assert callback.monitor == "val/accuracy"
 
 

@@ -1,7 +1,7 @@
 """A Lightning callback that reports a trial's validation metric each epoch and stops it when pruned.
 
 The metric is the model's ``monitor`` (the one the best checkpoint is chosen by). After each
-validation the callback reports it to the Optuna trial at the epoch's step; when the study's pruner
+validation the callback reports it to the Optuna trial at step = epochs trained; when the study's pruner
 says so, or the search's time budget has run out, it raises :class:`optuna.TrialPruned`, which ends
 ``trainer.fit`` and marks the trial pruned.
 """
@@ -46,7 +46,7 @@ class TrialPruning(Callback):
         epoch = trainer.current_epoch
         metric = float(value)
         if not math.isnan(metric):
-            self.trial.report(metric, step=epoch)
+            self.trial.report(metric, step=epoch + 1)  # the step is the number of epochs trained
         if self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned after epoch {epoch + 1} ({self.monitor} {metric:.4f})")
         last_epoch = trainer.max_epochs is not None and epoch + 1 >= trainer.max_epochs

@@ -38,7 +38,7 @@ def _row(trial: FrozenTrial) -> dict[str, Any]:
         "trial": trial.number,
         "state": trial.state.name.lower(),
         "value": trial.value,
-        "epochs": (trial.last_step + 1) if trial.last_step is not None else 0,
+        "epochs": trial.last_step or 0,
         "seconds": round(duration, 1) if duration is not None else None,
         "params": json.dumps(trial.params),
         "note": trial.user_attrs.get("error") or trial.user_attrs.get("note") or "",
