@@ -29,7 +29,7 @@ def test_train_and_test_runs_have_their_plots_and_a_report(runs: dict[str, Path]
     assert {path.name for path in (test / "plots").iterdir()} == TRAIN_PLOTS - {"curves.png"}
     html = (train / "report.html").read_text(encoding="utf-8")
     assert html.count('src="data:image/png;base64,') == len(TRAIN_PLOTS)
-    for expected in ("Choices", "model: tiny_resnet", "val/accuracy", "ground truth | prediction"):
+    for expected in ("Choices", "tiny_resnet (default for the task)", "val/accuracy", "ground truth | prediction"):
         assert expected in html
     with Image.open(train / "plots" / "mosaic.png") as mosaic:
         assert mosaic.width > mosaic.height > 400  # 4 images x 2 (truth, prediction) in two rows
@@ -47,3 +47,12 @@ def test_the_report_renders_in_headless_chromium(
     non_white = float((pixels.min(axis=1) < 235).mean())
     assert len(np.unique(pixels, axis=0)) > 2000, "the screenshot has few colours: plots missing?"
     assert non_white > 0.1, f"the screenshot is {non_white:.0%} drawn"
+
+
+@pytest.mark.e2e
+def test_a_benchmark_run_reports_the_latency_of_each_form(runs: dict[str, Path]) -> None:
+    engine = Engine(work_dir=runs["train"].parent)
+    engine.benchmark(batch_sizes=(1,), iterations=2)
+    html = ((engine.work_dir.latest("benchmark") or Path()) / "report.html").read_text(encoding="utf-8")
+    assert "Latency of each form" in html
+    assert "<td>torch eager</td><td>1</td>" in html

@@ -11,8 +11,10 @@ from otx.core.export.quantize import quantize_ir
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import read_checkpoint
 from otx.engine.deploy import EXPORT_FORMATS, IR_FP32, IR_INT8, benchmark_rows, export_files, model_size
+from otx.engine.html_report import ReportTable
 from otx.engine.plan import Command, RunPlan
 from otx.engine.report import METRICS_FILE, print_benchmark, print_summary, scalars, write_metrics
+from otx.engine.run_report import write_run_report
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_benchmark", "run_export", "run_optimize"]
@@ -56,6 +58,15 @@ def run_optimize(plan: RunPlan, work_dir: WorkDir, data: DataModules, subset_siz
     return metrics
 
 
+        accuracy = tuple((name, value, after[name], after[name] - value) for name, value in before.items())
+        write_run_report(
+            plan,
+            run,
+            title=f"{plan.config.model.name}: INT8 quantization",
+            tables=(
+                ReportTable(title="Accuracy of each form", header=("metric", "FP32", "INT8", "change"), rows=accuracy),
+            ),
+        )
 def run_benchmark(
     plan: RunPlan, work_dir: WorkDir, batch_sizes: tuple[int, ...], iterations: int
 ) -> list[dict[str, Any]]:
@@ -79,5 +90,21 @@ def run_benchmark(
 
 
 def _latest_file(work_dir: WorkDir, command: Command, name: str) -> Path | None:
+        latency = tuple(
+            (row["model"], str(row["batch"]), row["median_ms"], row["p90_ms"], row["images_per_s"]) for row in rows
+        )
+        write_run_report(
+            plan,
+            run,
+            title=f"{plan.config.model.name}: latency",
+            tables=(
+                ReportTable(
+                    title=f"Latency of each form ({size['parameters'] / 1e6:.2f} M parameters, "
+                    f"{size['gflops']:.3f} GFLOPs/image)",
+                    header=("model", "batch", "median ms", "p90 ms", "images/s"),
+                    rows=latency,
+                ),
+            ),
+        )
     run = work_dir.latest(command)
     return run / name if run is not None and (run / name).is_file() else None
