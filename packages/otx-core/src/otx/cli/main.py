@@ -227,16 +227,27 @@ def predict(
 
 
 @app.command
+def explain(
+    *, checkpoint: Checkpoint = None, data_root: DataRoot = None, work_dir: WorkDirArg = Path("otx-workspace")
+) -> None:
+    """Saliency maps on the test subset: per image a colour overlay (PNG) per class and the maps as .npz."""
+    _engine(data_root, work_dir).explain(checkpoint=checkpoint)
+
+
+@app.command
 def export(
     *,
     checkpoint: Checkpoint = None,
     format: Annotated[list[str] | None, Parameter(help="openvino (IR FP32 + FP16) and/or onnx; default: both.")] = None,
+    explain: Annotated[
+        bool, Parameter(help="Add saliency_map and feature_vector outputs (Model API reads them).")
+    ] = False,
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
     """Export a checkpoint to OpenVINO IR (FP32, FP16) and ONNX in a new run folder."""
     from otx.engine.deploy import EXPORT_FORMATS
 
-    _engine(None, work_dir).export(checkpoint=checkpoint, formats=tuple(format or EXPORT_FORMATS))
+    _engine(None, work_dir).export(checkpoint=checkpoint, formats=tuple(format or EXPORT_FORMATS), explain=explain)
 
 
 @app.command

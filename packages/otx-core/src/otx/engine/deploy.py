@@ -17,15 +17,17 @@ BENCHMARK_BATCH_SIZES = (1, 8)
 IR_FP32, IR_FP16, ONNX_FILE, IR_INT8 = "model.xml", "model_fp16.xml", "model.onnx", "model_int8.xml"
 
 
-def export_files(model: Any, config: RunConfig, run: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Write the IR (FP32 and FP16) and/or ONNX of an eval-mode model into ``run``."""
+def export_files(
+    model: Any, config: RunConfig, run: Path, formats: tuple[str, ...], explain: bool = False
+) -> dict[str, Path]:
+    """Write the IR (FP32 and FP16) and/or ONNX of an eval-mode model into ``run`` (with saliency outputs if asked)."""
     written: dict[str, Path] = {}
     if "openvino" in formats:
-        ov_model = to_openvino(model, config)
+        ov_model = to_openvino(model, config, explain)
         written["OpenVINO IR FP32"] = save_ir(ov_model, run / IR_FP32, fp16=False)
         written["OpenVINO IR FP16"] = save_ir(ov_model, run / IR_FP16, fp16=True)
     if "onnx" in formats:
-        written["ONNX"] = export_onnx(model, config, run / ONNX_FILE)
+        written["ONNX"] = export_onnx(model, config, run / ONNX_FILE, explain)
     return written
 
 

@@ -25,6 +25,7 @@ from otx.engine.autoconfig import parse_task
 from otx.engine.build import DataModules
 from otx.engine.commands.deployment import run_benchmark, run_export, run_optimize
 from otx.engine.commands.evaluation import run_predict, run_test
+from otx.engine.commands.explain import run_explain
 from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
 from otx.engine.plan import Command, PlanRequest, RunPlan
@@ -142,11 +143,25 @@ class Engine:
         plan = self._start(Command.PREDICT, checkpoint=checkpoint)
         return run_predict(plan, self.work_dir, self._data, save_images)
 
+    def explain(self, checkpoint: str | Path | None = None) -> Path:
+        """Saliency maps of a checkpoint on the test subset: per image one PNG overlay per class and an ``.npz``.
+
+        Returns the folder they are in (``saliency/`` in the run folder); see ``docs/explain.md``.
+        """
+        return run_explain(self._start(Command.EXPLAIN, checkpoint=checkpoint), self.work_dir, self._data)
+
     def export(
-        self, checkpoint: str | Path | None = None, formats: tuple[str, ...] = EXPORT_FORMATS
+        self,
+        checkpoint: str | Path | None = None,
+        formats: tuple[str, ...] = EXPORT_FORMATS,
+        explain: bool = False,
     ) -> dict[str, Path]:
-        """Export a checkpoint (default: the latest training run's best) to OpenVINO IR FP32/FP16 and ONNX."""
-        return run_export(self._start(Command.EXPORT, checkpoint=checkpoint), self.work_dir, formats)
+        """Export a checkpoint (default: the latest training run's best) to OpenVINO IR FP32/FP16 and ONNX.
+
+        With ``explain=True`` the models also output ``saliency_map`` and ``feature_vector`` for Model API.
+        """
+        return run_export(self._start(Command.EXPORT, checkpoint=checkpoint), self.work_dir, formats, explain)
+
 
     def optimize(self, checkpoint: str | Path | None = None, subset_size: int = 300) -> dict[str, float]:
         """INT8-quantize an IR (default: the latest export's, exporting first if there is none) with NNCF.

@@ -30,6 +30,7 @@ class Command(StrEnum):
     OPTIMIZE = "optimize"
     BENCHMARK = "benchmark"
     HPO = "hpo"
+    EXPLAIN = "explain"
 
 
 @frozen(kw_only=True)

@@ -47,7 +47,7 @@ EVALUATION_KEYS = frozenset(
 )
 """Keys a command that starts from a checkpoint may change: where the data is and how it runs."""
 
-NEEDS_DATA = frozenset({Command.TRAIN, Command.TEST, Command.PREDICT, Command.OPTIMIZE})
+NEEDS_DATA = frozenset({Command.TRAIN, Command.TEST, Command.PREDICT, Command.OPTIMIZE, Command.EXPLAIN})
 
 LoadData = Callable[[RunConfig], OTXDataModule]
 """Builds (or returns the already built) data module of a config."""
@@ -135,7 +135,7 @@ def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -
 
 def _checkpoint_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
     checkpoint, why = _find_checkpoint(command, request.checkpoint, work_dir)
-    if checkpoint.is_ir and command in (Command.EXPORT, Command.BENCHMARK):
+    if checkpoint.is_ir and command in (Command.EXPORT, Command.BENCHMARK, Command.EXPLAIN):
         raise CheckpointError(f"{command} takes a .ckpt training checkpoint, not the exported {checkpoint.path}")
     if request.config is not None:
         raise ConfigError(f"--config replays a training run; {command} takes its settings from the checkpoint")

@@ -20,6 +20,7 @@ from otx.classification.entities import (
     MultilabelClsBatchDataEntity,
     MultilabelClsBatchPredEntity,
 )
+from otx.classification.explain import classifier_saliency
 from otx.classification.hierarchy import HeadLayout
 from otx.classification.losses import asymmetric_loss
 from otx.classification.metrics import hlabel_metrics, multiclass_metrics, multilabel_metrics
@@ -81,6 +82,10 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
         """One output: the class logits ``(B, C)``."""
         return ("logits",)
 
+    def explain_module(self) -> nn.Module:
+        """Recipro-CAM on the network's backbone and head, softmax scores."""
+        return classifier_saliency(self.model, "softmax")
+
     def customize_outputs(
         self, outputs: Any, batch: MulticlassClsBatchDataEntity
     ) -> OTXBatchLossEntity | MulticlassClsBatchPredEntity:
@@ -133,6 +138,10 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
     def export_output_names(self) -> tuple[str, ...]:
         """One output: the label logits."""
         return ("logits",)
+
+    def explain_module(self) -> nn.Module:
+        """Recipro-CAM on the network's backbone and head, each label's sigmoid score."""
+        return classifier_saliency(self.model, "sigmoid")
 
     def _targets(self, batch: MultilabelClsBatchDataEntity) -> Tensor:
         return batch.multi_hot(self.label_info.num_classes)

@@ -7,11 +7,13 @@ import openvino as ov
 import torch
 from torch import Tensor, nn
 
+from otx.core.export.ir import XAI_OUTPUTS
+
 __all__ = ["OpenVINOModule"]
 
 
 class OpenVINOModule(nn.Module):
-    """Calls a compiled IR on a float image batch and returns its outputs as tensors."""
+    """Calls a compiled IR on a float image batch and returns its outputs as tensors (not the saliency ones)."""
 
     def __init__(self, xml: Path, device: str = "CPU") -> None:
         super().__init__()
@@ -21,5 +23,9 @@ class OpenVINOModule(nn.Module):
     def forward(self, images: Tensor) -> Tensor | tuple[Tensor, ...]:
         """Outputs for ``images``; one tensor for single-output models."""
         result = self.compiled(np.ascontiguousarray(images.detach().cpu().numpy(), dtype=np.float32))
-        outputs = tuple(torch.from_numpy(np.asarray(result[out])) for out in self.compiled.outputs)
+        outputs = tuple(
+            torch.from_numpy(np.asarray(result[out]))
+            for out in self.compiled.outputs
+            if not out.get_names() & set(XAI_OUTPUTS)
+        )
         return outputs[0] if len(outputs) == 1 else outputs

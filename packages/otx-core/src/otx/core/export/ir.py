@@ -4,6 +4,11 @@ The exported graph takes normalized ``float32`` RGB images ``(N, 3, H, W)`` with
 The IR's ``rt_info["model_info"]`` tells OpenVINO's Model API how to get there from a BGR
 ``uint8`` image (resize, channel order, mean and scale) and what the outputs mean, so the IR runs
 in ``openvino-model-api`` without OTX. ``rt_info["otx"]["config"]`` keeps the run config as JSON.
+
+Exported with ``explain``, the graph has two more outputs, named as Model API looks for them:
+``saliency_map`` ``(N, C, h, w)`` in ``[0, 1]`` and ``feature_vector`` ``(N, D)`` (see
+:meth:`OTXModel.explain_module`); Model API returns them as ``result.saliency_map`` and
+``result.feature_vector``.
 """
 
 import json
@@ -13,15 +18,16 @@ from typing import Any
 
 import openvino as ov
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.errors import CheckpointError
 
-__all__ = ["export_onnx", "ir_config", "model_api_info", "read_ir", "save_ir", "to_openvino"]
+__all__ = ["XAI_OUTPUTS", "export_onnx", "ir_config", "model_api_info", "read_ir", "save_ir", "to_openvino"]
 
 INPUT_NAME = "image"
+XAI_OUTPUTS = ("saliency_map", "feature_vector")
 
 
 def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str, str]:
@@ -45,14 +51,35 @@ def _example(config: RunConfig) -> Tensor:
     return torch.zeros(1, 3, height, width)
 
 
-def to_openvino(model: Any, config: RunConfig) -> ov.Model:
+class _WithSaliency(nn.Module):
+    """The deployment graph's outputs followed by the saliency maps and the feature vector."""
+
+    def __init__(self, graph: nn.Module, explain: nn.Module) -> None:
+        super().__init__()
+        self.network, self.explain = graph, explain  # not ``graph``: traced modules have a ``graph`` attribute
+
+    def forward(self, images: Tensor) -> tuple[Tensor, ...]:
+        """All outputs, in :func:`_graph`'s order."""
+        outputs = self.network(images)
+        return (*(outputs if isinstance(outputs, tuple) else (outputs,)), *self.explain(images))
+
+
+def _graph(model: Any, explain: bool) -> tuple[nn.Module, list[str]]:
+    """The eval-mode graph to export and its output names (with the saliency outputs if ``explain``)."""
+    graph, names = model.export_module().eval(), list(model.export_output_names())
+    if explain:
+        return _WithSaliency(graph, model.explain_module()).eval(), [*names, *XAI_OUTPUTS]
+    return graph, names
+
+
+def to_openvino(model: Any, config: RunConfig, explain: bool = False) -> ov.Model:
     """Convert ``model`` (an eval-mode ``OTXModel``) to an OpenVINO model carrying its metadata."""
-    graph = model.export_module().eval()
+    graph, names = _graph(model, explain)
     height, width = config.data.input_size
     with torch.no_grad():
         ov_model = ov.convert_model(graph, example_input=_example(config), input=[-1, 3, height, width])
     ov_model.inputs[0].get_tensor().set_names({INPUT_NAME})
-    for index, name in enumerate(model.export_output_names()):
+    for index, name in enumerate(names):
         ov_model.outputs[index].get_tensor().set_names({name})
     for key, value in model_api_info(config, model.export_metadata()).items():
         ov_model.set_rt_info(value, ["model_info", key])
@@ -67,10 +94,9 @@ def save_ir(ov_model: ov.Model, path: Path, fp16: bool) -> Path:
     return path
 
 
-def export_onnx(model: Any, config: RunConfig, path: Path) -> Path:
+def export_onnx(model: Any, config: RunConfig, path: Path, explain: bool = False) -> Path:
     """Export ``model`` to ONNX with a dynamic batch axis."""
-    graph = model.export_module().eval()
-    names = list(model.export_output_names())
+    graph, names = _graph(model, explain)
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         torch.onnx.export(

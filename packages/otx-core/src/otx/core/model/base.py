@@ -26,6 +26,7 @@ from torchmetrics import MetricCollection
 from otx.core.config.recipe import OptimizerConfig, SchedulerConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.data.entity import OTXBatchDataEntity, OTXBatchLossEntity, OTXBatchPredEntity
+from otx.core.errors import ConfigError
 from otx.core.model.figures import FigureData
 from otx.core.model.incremental import ClassAxis
 from otx.core.model.optim import build_optimizer, build_scheduler
@@ -135,6 +136,18 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         ``None`` where the task has nothing to draw; ``otx predict --save_images`` uses this.
         """
         return None
+
+    def explain_module(self) -> nn.Module:
+        """Images to ``(saliency (B, C, h, w) in [0, 1], feature vector (B, D))``, traceable for export.
+
+        Each task's base provides it (``otx explain``, ``otx export --explain``); by default there is none.
+        """
+        raise ConfigError(f"{type(self).__name__} has no saliency maps (it defines no explain_module)")
+
+    def explain(self, batch: BatchT) -> Tensor:
+        """Saliency maps ``(B, C, h, w)`` in ``[0, 1]``, one per class, for a batch in eval mode."""
+        saliency: Tensor = self.explain_module()(batch.images)[0]
+        return saliency
 
     def class_axis_params(self) -> dict[str, ClassAxis]:
         """The state dict entries with one row per class, for class-incremental training; none by default.

@@ -20,15 +20,23 @@ from otx.engine.workdir import WorkDir
 __all__ = ["run_benchmark", "run_export", "run_optimize"]
 
 
-def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Write the plan's checkpoint as OpenVINO IR FP32/FP16 and/or ONNX into a new run folder."""
+def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...], explain: bool = False) -> dict[str, Path]:
+    """Write the plan's checkpoint as OpenVINO IR FP32/FP16 and/or ONNX into a new run folder.
+
+    With ``explain`` the graphs also output ``saliency_map`` and ``feature_vector`` (see ``docs/explain.md``).
+    """
+    unknown = set(formats) - set(EXPORT_FORMATS)
+    if unknown:
+        raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
     unknown = set(formats) - set(EXPORT_FORMATS)
     if unknown:
         raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
     model = build_model(plan.config, plan.checkpoint).eval()
     model.export_module()  # models that cannot be exported say so before a run folder is made
+    if explain:
+        model.explain_module()
     with work_dir.run(Command.EXPORT) as run:
-        written = export_files(model, plan.config, run, formats)
+        written = export_files(model, plan.config, run, formats, explain)
     print_summary(f"{plan.config.model.name}: exported", {}, {k: str(v) for k, v in written.items()})
     return written
 

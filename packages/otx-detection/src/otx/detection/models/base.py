@@ -169,6 +169,20 @@ class OTXInstanceSegModel(OTXDetectionModel):
             masks = F.interpolate(masks[None].float(), size=tuple(image.shape[-2:]), mode="nearest")[0] > 0.5
         return overlay_masks(image, masks.to(torch.bool), colors)
 
+    def explain(self, batch: DetBatchDataEntity) -> Tensor:
+        """Per class and pixel, the most confident predicted instance mask: ``max(score * mask)``, ``(B, C, H, W)``."""
+        preds = self.predict_batch(batch)
+        if not isinstance(preds, InstSegBatchPredEntity):
+            msg = f"{type(self).__name__} returned no instance masks"
+            raise TypeError(msg)
+        height, width = batch.images.shape[-2:]
+        saliency = batch.images.new_zeros(len(preds.masks), self.label_info.num_classes, height, width)
+        for index, (masks, scores, labels) in enumerate(zip(preds.masks, preds.scores, preds.labels, strict=True)):
+            for mask, score, label in zip(masks, scores, labels.long(), strict=True):
+                weighted = mask.float() * score
+                saliency[index, label] = torch.maximum(saliency[index, label], weighted)
+        return saliency
+
     def export_output_names(self) -> tuple[str, ...]:
         """As for detection, then ``masks`` ``(B, K, H, W)`` (one per box)."""
         return ("boxes", "labels", "masks")

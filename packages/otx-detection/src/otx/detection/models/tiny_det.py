@@ -22,7 +22,7 @@ from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models.assigner import TaskAlignedAssigner
 from otx.detection.models.base import DetModelArgs, OTXDetectionModel
 
-__all__ = ["TinyDetNet", "TinyDetector"]
+__all__ = ["TinyDetNet", "TinyDetSaliency", "TinyDetector"]
 
 STRIDES = (8, 16, 32)
 PRIOR_PROBABILITY = 0.01
@@ -212,6 +212,10 @@ class TinyDetector(OTXDetectionModel):
         """The network with its candidate selection; NMS is left to the runtime (Model API does it)."""
         return _ExportedTinyDet(self.model)
 
+    def explain_module(self) -> nn.Module:
+        """Class probability maps of the heads (see :class:`TinyDetSaliency`)."""
+        return TinyDetSaliency(self.model)
+
     def predictions_from_export(self, outputs: Any, batch: DetBatchDataEntity) -> DetBatchPredEntity:
         """NMS on the exported candidates, as for the torch network."""
         candidates, labels = outputs
@@ -255,3 +259,25 @@ class _ExportedTinyDet(nn.Module):
         """``(boxes (B, K, 5), labels (B, K))``."""
         logits, boxes, _ = self.net(images)
         return top_candidates(logits.sigmoid(), boxes, images.shape[-2], images.shape[-1])
+
+
+class TinyDetSaliency(nn.Module):
+    """Images to ``(class probability maps (B, C, h, w), pooled FPN features (B, 3 * width))``.
+
+    Each level's head scores every point for every class; the maps are those sigmoid scores, the
+    coarser levels resized to the finest (stride 8) and the three levels' maxima taken.
+    """
+
+    def __init__(self, net: TinyDetNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """Saliency maps and the feature vector."""
+        features = self.net.neck(self.net.backbone(images))
+        size = features[0].shape[-2:]
+        maps = [
+            F.interpolate(head.cls(head.cls_tower(feature)).sigmoid(), size=size, mode="bilinear", align_corners=False)
+            for head, feature in zip(self.net.heads, features, strict=True)
+        ]
+        return torch.stack(maps).amax(dim=0), torch.cat([f.mean(dim=(2, 3)) for f in features], dim=1)

@@ -132,6 +132,10 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
         """Images -> class probabilities at the input size (see :class:`SoftPrediction`)."""
         return SoftPrediction(self)
 
+    def explain_module(self) -> nn.Module:
+        """Per-pixel class probabilities as the maps, their per-class means as the feature vector."""
+        return _ProbabilityMaps(SoftPrediction(self))
+
     def export_output_names(self) -> tuple[str, ...]:
         """One output: per-pixel class probabilities."""
         return ("soft_prediction",)
@@ -165,3 +169,16 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
         drawn = [i for i, name in enumerate(self.label_info.label_names) if name.lower() not in BACKGROUND_NAMES]
         masks = torch.stack([labels == i for i in drawn]) if drawn else labels.new_zeros(0, height, width).bool()
         return overlay_masks(image, masks.cpu(), [colors[i] for i in drawn])
+
+
+class _ProbabilityMaps(nn.Module):
+    """Images to ``(class probabilities (B, C, H, W), mean probability per class (B, C))``."""
+
+    def __init__(self, soft: SoftPrediction) -> None:
+        super().__init__()
+        self.soft = soft
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """Saliency maps and the feature vector."""
+        probabilities = self.soft(images)
+        return probabilities, probabilities.mean(dim=(2, 3))

@@ -1,0 +1,20 @@
+"""Saliency maps of any classifier network: its backbone and head found, then Recipro-CAM on them."""
+
+from torch import nn
+
+from otx.core.errors import ConfigError
+from otx.core.explain.recipro_cam import ReciproCAM
+
+__all__ = ["classifier_saliency"]
+
+
+def classifier_saliency(network: nn.Module, scores: str) -> ReciproCAM:
+    """Recipro-CAM on ``network``: timm's ``forward_features``/``forward_head``, or ``features``/``head`` modules."""
+    if callable(getattr(network, "forward_features", None)) and callable(getattr(network, "forward_head", None)):
+        return ReciproCAM(network.forward_features, network.forward_head, scores)
+    features, head = getattr(network, "features", None), getattr(network, "head", None)
+    if isinstance(features, nn.Module) and isinstance(head, nn.Module):
+        return ReciproCAM(features, head, scores)
+    raise ConfigError(
+        f"{type(network).__name__} has no forward_features/forward_head or features/head to explain it with"
+    )
