@@ -60,7 +60,9 @@ def curves_chart(series: dict[str, dict[int, float]], label_names: Sequence[str]
         (figure.add_subplot(1, 2, 2), metrics, "validation metrics"),
     ):
         for name, values in group.items():
-            axes.plot([epoch + 1 for epoch in values], list(values.values()), marker="o", markersize=3, label=plain(name))
+            axes.plot(
+                [epoch + 1 for epoch in values], list(values.values()), marker="o", markersize=3, label=plain(name)
+            )
         axes.set_title(title)
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)

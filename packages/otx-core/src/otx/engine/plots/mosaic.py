@@ -19,6 +19,8 @@ MOSAIC_IMAGES = 8
 """Images in a run's mosaic (the first of the evaluated subset)."""
 
 _PAIRS_PER_ROW = 2
+_TILE_INCHES = 3.2
+"""Each drawn image's cell (at 100 dpi): the mosaic of photos stays near 1 MB as PNG."""
 
 
 def mosaic_chart(model: OTXModel[Any, Any], batches: Iterable[Any], count: int = MOSAIC_IMAGES) -> Figure | None:
@@ -30,7 +32,7 @@ def mosaic_chart(model: OTXModel[Any, Any], batches: Iterable[Any], count: int =
     if not pairs:
         return None
     rows = -(-len(pairs) // _PAIRS_PER_ROW)
-    figure = Figure(figsize=(4.2 * 2 * _PAIRS_PER_ROW, 4.2 * rows))
+    figure = Figure(figsize=(_TILE_INCHES * 2 * _PAIRS_PER_ROW, _TILE_INCHES * rows))
     for number, (name, truth, predicted) in enumerate(pairs):
         for offset, (image, caption) in enumerate(((truth, "ground truth"), (predicted, "prediction"))):
             axes = figure.add_subplot(rows, 2 * _PAIRS_PER_ROW, 2 * number + offset + 1)
