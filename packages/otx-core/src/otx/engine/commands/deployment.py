@@ -28,9 +28,6 @@ def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...], expla
     unknown = set(formats) - set(EXPORT_FORMATS)
     if unknown:
         raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
-    unknown = set(formats) - set(EXPORT_FORMATS)
-    if unknown:
-        raise ConfigError(f"Unknown export format(s) {sorted(unknown)}; choose from {list(EXPORT_FORMATS)}")
     model = build_model(plan.config, plan.checkpoint).eval()
     model.export_module()  # models that cannot be exported say so before a run folder is made
     if explain:
@@ -61,11 +58,6 @@ def run_optimize(plan: RunPlan, work_dir: WorkDir, data: DataModules, subset_siz
         after = scalars(trainer.test(int8_model, datamodule=datamodule, verbose=False)[0])
         metrics = {**{f"fp32/{k}": v for k, v in before.items()}, **{f"int8/{k}": v for k, v in after.items()}}
         write_metrics(metrics, run / METRICS_FILE)
-    facts = {"source": str(checkpoint.path), "int8 model": str(int8)}
-    print_summary(f"{plan.config.model.name}: INT8 quantization", metrics, facts)
-    return metrics
-
-
         accuracy = tuple((name, value, after[name], after[name] - value) for name, value in before.items())
         write_run_report(
             plan,
@@ -75,6 +67,11 @@ def run_optimize(plan: RunPlan, work_dir: WorkDir, data: DataModules, subset_siz
                 ReportTable(title="Accuracy of each form", header=("metric", "FP32", "INT8", "change"), rows=accuracy),
             ),
         )
+    facts = {"source": str(checkpoint.path), "int8 model": str(int8)}
+    print_summary(f"{plan.config.model.name}: INT8 quantization", metrics, facts)
+    return metrics
+
+
 def run_benchmark(
     plan: RunPlan, work_dir: WorkDir, batch_sizes: tuple[int, ...], iterations: int
 ) -> list[dict[str, Any]]:
@@ -93,11 +90,6 @@ def run_benchmark(
         rows = benchmark_rows(model, irs, input_size, batch_sizes, iterations)
         size = model_size(model, input_size)
         write_metrics({"rows": rows, **size}, run / "benchmark.json")
-    print_benchmark(f"{plan.config.model.name}: latency", rows, size)
-    return rows
-
-
-def _latest_file(work_dir: WorkDir, command: Command, name: str) -> Path | None:
         latency = tuple(
             (row["model"], str(row["batch"]), row["median_ms"], row["p90_ms"], row["images_per_s"]) for row in rows
         )
@@ -114,5 +106,10 @@ def _latest_file(work_dir: WorkDir, command: Command, name: str) -> Path | None:
                 ),
             ),
         )
+    print_benchmark(f"{plan.config.model.name}: latency", rows, size)
+    return rows
+
+
+def _latest_file(work_dir: WorkDir, command: Command, name: str) -> Path | None:
     run = work_dir.latest(command)
     return run / name if run is not None and (run / name).is_file() else None
