@@ -113,10 +113,10 @@ class Engine:
         resume: bool = False,
         callbacks: Sequence[Callback] = (),
         checkpoint: str | Path | None = None,
-    ) -> dict[str, float]:
         patience: int | None = None,
         max_time: str | None = None,
         logger: str | None = None,
+    ) -> dict[str, float]:
         """Train and return the best checkpoint's validation metrics.
 
         With ``resume=True`` the latest training run continues from its last checkpoint. ``callbacks``
@@ -161,7 +161,6 @@ class Engine:
         With ``explain=True`` the models also output ``saliency_map`` and ``feature_vector`` for Model API.
         """
         return run_export(self._start(Command.EXPORT, checkpoint=checkpoint), self.work_dir, formats, explain)
-
 
     def optimize(self, checkpoint: str | Path | None = None, subset_size: int = 300) -> dict[str, float]:
         """INT8-quantize an IR (default: the latest export's, exporting first if there is none) with NNCF.
@@ -241,6 +240,7 @@ class Engine:
         overrides = dict(self.request.overrides)
         if max_epochs is not None:
             overrides["trainer.max_epochs"] = max_epochs
+        overrides.update({f"trainer.{key}": value for key, value in (trainer or {}).items()})
         return evolve(
             self.request,
             checkpoint=Path(checkpoint) if checkpoint is not None else None,
@@ -255,7 +255,6 @@ class Engine:
         self.last_plan = plan
         return plan
 
-        overrides.update({f"trainer.{key}": value for key, value in (trainer or {}).items()})
 
 def _read_config(config: RunConfig | str | Path | None) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):

@@ -26,8 +26,8 @@ from otx.classification.losses import asymmetric_loss
 from otx.classification.metrics import hlabel_metrics, multiclass_metrics, multilabel_metrics
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.model.base import OTXModel, OTXModelArgs
-from otx.core.model.incremental import ClassAxis, last_layer_axes
 from otx.core.model.figures import ClassBars, ConfusionCounts, FigureData
+from otx.core.model.incremental import ClassAxis, last_layer_axes
 from otx.core.visualize import draw_caption, label_colors
 
 __all__ = ["ClsModelArgs", "OTXHlabelClsModel", "OTXMulticlassClsModel", "OTXMultilabelClsModel"]
@@ -117,11 +117,6 @@ class OTXMulticlassClsModel(OTXModel[MulticlassClsBatchDataEntity, MulticlassCls
         """Predicted and true labels."""
         return preds.labels, batch.labels
 
-
-class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatchPredEntity]):
-    """What multi-label and hierarchical classifiers share: multi-hot labels, their rows and drawings."""
-
-    def class_axis_params(self) -> dict[str, ClassAxis]:
     def figure_data(self, metric: MetricCollection) -> list[FigureData]:
         """The confusion matrix of the images seen."""
         counts = metric["confusion"].compute().tolist()
@@ -132,6 +127,11 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
         scores = F.one_hot(batch.labels, self.label_info.num_classes).float()
         return MulticlassClsBatchPredEntity(imgs_info=batch.imgs_info, scores=scores, labels=batch.labels)
 
+
+class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatchPredEntity]):
+    """What multi-label and hierarchical classifiers share: multi-hot labels, their rows and drawings."""
+
+    def class_axis_params(self) -> dict[str, ClassAxis]:
         """The last layer with one output per label."""
         return last_layer_axes(self.model, self.label_info.num_classes)
 
@@ -152,6 +152,11 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
         """``(scores, predicted 0/1 labels)`` and the true 0/1 labels."""
         return (preds.scores, preds.labels), self._targets(batch)
 
+    def targets_as_predictions(self, batch: MultilabelClsBatchDataEntity) -> MultilabelClsBatchPredEntity:
+        """The true labels, with probability 1."""
+        targets = self._targets(batch)
+        return MultilabelClsBatchPredEntity(imgs_info=batch.imgs_info, scores=targets.float(), labels=targets)
+
     def _names(self, preds: MultilabelClsBatchPredEntity, index: int) -> list[tuple[str, float]]:
         chosen = preds.labels[index].nonzero()[:, 0].tolist()
         return [(self.label_info.label_names[i], float(preds.scores[index, i])) for i in chosen]
@@ -161,11 +166,6 @@ class _MultiHotClsModel(OTXModel[MultilabelClsBatchDataEntity, MultilabelClsBatc
         rows = []
         for index, info in enumerate(preds.imgs_info):
             chosen = self._names(preds, index)
-    def targets_as_predictions(self, batch: MultilabelClsBatchDataEntity) -> MultilabelClsBatchPredEntity:
-        """The true labels, with probability 1."""
-        targets = self._targets(batch)
-        return MultilabelClsBatchPredEntity(imgs_info=batch.imgs_info, scores=targets.float(), labels=targets)
-
             rows.append(
                 {
                     "path": _path(info),
@@ -204,6 +204,11 @@ class OTXMultilabelClsModel(_MultiHotClsModel):
         """mAP, F1 micro and macro, per-class AP."""
         return multilabel_metrics(self.label_info.num_classes)
 
+    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
+        """Average precision per label."""
+        ap = metric["per_class_ap"].compute().tolist()
+        return [ClassBars(title="average precision per label", labels=self.label_info.label_names, values=tuple(ap))]
+
     def class_axis_params(self) -> dict[str, ClassAxis]:
         """The head and the thresholds."""
         return {**super().class_axis_params(), "threshold_logits": ClassAxis()}
@@ -213,11 +218,6 @@ class OTXMultilabelClsModel(_MultiHotClsModel):
         return _export_info(multilabel="True")
 
     def export_module(self) -> nn.Module:
-    def figure_data(self, metric: MetricCollection) -> list[FigureData]:
-        """Average precision per label."""
-        ap = metric["per_class_ap"].compute().tolist()
-        return [ClassBars(title="average precision per label", labels=self.label_info.label_names, values=tuple(ap))]
-
         """The network with the thresholds subtracted from its logits."""
         return _Shifted(self.model, self.threshold_logits)
 
@@ -324,15 +324,6 @@ class OTXHlabelClsModel(_MultiHotClsModel):
     def _targets(self, batch: MultilabelClsBatchDataEntity) -> Tensor:
         return self.layout.with_ancestors(super()._targets(batch))
 
-    def export_metadata(self) -> dict[str, str]:
-        """Model API's hierarchical wrapper with its ``hierarchical_config``."""
-        return _export_info(hierarchical="True", hierarchical_config=self.layout.model_api_config())
-
-    def export_module(self) -> nn.Module:
-        """The network with its logits in head order."""
-        return _Reordered(self.model, self.layout.output_order)
-
-    def customize_outputs(
     def figure_data(self, metric: MetricCollection) -> list[FigureData]:
         """Accuracy per exclusive head (named by its first label), and the multi-label part's mAP."""
         values = {name: float(value) for name, value in metric.compute().items() if name != "score"}
@@ -344,6 +335,15 @@ class OTXHlabelClsModel(_MultiHotClsModel):
             )
         ]
 
+    def export_metadata(self) -> dict[str, str]:
+        """Model API's hierarchical wrapper with its ``hierarchical_config``."""
+        return _export_info(hierarchical="True", hierarchical_config=self.layout.model_api_config())
+
+    def export_module(self) -> nn.Module:
+        """The network with its logits in head order."""
+        return _Reordered(self.model, self.layout.output_order)
+
+    def customize_outputs(
         self, outputs: Any, batch: MultilabelClsBatchDataEntity
     ) -> OTXBatchLossEntity | MultilabelClsBatchPredEntity:
         """Per-head cross-entropy and multi-label BCE in training; resolved labels otherwise."""

@@ -111,7 +111,6 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
                     values[f"{name}_{label}"] = per_class
         return values
 
-    @abstractmethod
     def figure_data(self, metric: MetricCollection) -> list[FigureData]:
         """What the run report plots of ``metric`` (a validation or test epoch's, not reset yet); none by default.
 
@@ -127,6 +126,7 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         """
         return None
 
+    @abstractmethod
     def prediction_rows(self, preds: PredT) -> list[dict[str, str]]:
         """One table row per image of a prediction batch (``predictions.csv``), starting with ``path``."""
 
@@ -209,6 +209,7 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
             self.log(f"train/{name}", value, batch_size=batch.batch_size)
         total = output.total
         self.log("train/loss", total, prog_bar=True, batch_size=batch.batch_size)
+        self.log(EPOCH_LOSS, total, on_step=False, on_epoch=True, batch_size=batch.batch_size)
         return total
 
     def validation_step(self, batch: BatchT, batch_idx: int) -> None:
@@ -222,7 +223,6 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
     def predict_step(self, batch: BatchT, batch_idx: int) -> PredT:
         """Predictions for one batch."""
         return self.predict_batch(batch)
-        self.log(EPOCH_LOSS, total, on_step=False, on_epoch=True, batch_size=batch.batch_size)
 
     def on_validation_epoch_end(self) -> None:
         """Log and reset validation metrics."""
