@@ -1,20 +1,25 @@
-"""Benchmark the classification recipes on a small dataset, on this machine's CPU.
+"""Benchmark the classification recipes of the three classification tasks on small datasets, on this CPU.
 
-For each model it measures, through the public :class:`otx.engine.Engine`:
+Tasks (``--tasks``, default all three) and their datasets: multi-class on hymenoptera, multi-label
+on otx-assets/multilabel_classification, hierarchical on otx-assets/hlabel_classification
+(``--data_root`` replaces the dataset of every task run). The validation metric is each task's
+monitored one: accuracy, mAP, or the hierarchical score. For each task and model it measures,
+through the public :class:`otx.engine.Engine`:
 
 * data-pipeline throughput: the recipe's train dataloader alone (its ``num_workers``), iterated for
   ``--data_epochs`` full epochs; the median epoch is reported;
 * training throughput: images per second of the training batches (time from the start of each
   training epoch to its last batch, so data waits and optimizer steps count, validation does not);
   the median epoch of every run, then the median over seeds;
-* validation accuracy after ``--epochs`` epochs from random init: the final epoch's and the best
+* the validation metric after ``--epochs`` epochs from random init: the final epoch's and the best
   epoch's (the one ``Engine.train`` restores and returns), median over ``--seeds``;
 * peak memory: the largest sum of the resident set sizes of this process and all its descendants
   (dataloader workers included), see :mod:`bench_measure`.
 
 Usage (from the repository root)::
 
-    python tools/bench_classification.py                       # tiny_resnet, seed 0, 10 epochs
+    python tools/bench_classification.py                       # tiny_resnet, seed 0, 10 epochs, 3 tasks
+    python tools/bench_classification.py --tasks MULTI_CLASS_CLS --epochs 5
     python tools/bench_classification.py --compare --seeds 0 1 2 --json bench.json
     python tools/bench_classification.py --set data.batch_size=32 --set optimizer.lr=0.002
 """
@@ -36,7 +41,12 @@ from typing import Any
 from bench_common import DATASETS, add_common_options, fmt, log, parse_set, set_threads, work_root, write_json
 from bench_measure import PeakMemory, train_timer
 
-DEFAULT_DATA_ROOT = DATASETS / "hymenoptera"
+TASK_DATA = {
+    "MULTI_CLASS_CLS": DATASETS / "hymenoptera",
+    "MULTI_LABEL_CLS": DATASETS / "otx-assets" / "multilabel_classification",
+    "H_LABEL_CLS": DATASETS / "otx-assets" / "hlabel_classification",
+}
+MONITOR = {"MULTI_CLASS_CLS": "val/accuracy", "MULTI_LABEL_CLS": "val/map", "H_LABEL_CLS": "val/score"}
 DEFAULT_MODEL = "tiny_resnet"
 COMPARE_MODEL = "timm_mobilenetv3_small"
 
@@ -72,12 +82,12 @@ def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
 
 
 def train_once(
-    model: str, data_root: Path, work_dir: Path, seed: int, epochs: int, overrides: dict[str, Any]
+    task: str, model: str, data_root: Path, work_dir: Path, seed: int, epochs: int, overrides: dict[str, Any]
 ) -> dict[str, Any]:
-    """One ``Engine.train`` run; images/s of the training batches and validation accuracies."""
+    """One ``Engine.train`` run; images/s of the training batches and the validation metric."""
     from otx.engine import Engine
 
-    engine = Engine(data_root=data_root, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
+    engine = Engine(data_root=data_root, task=task, model=model, work_dir=work_dir, seed=seed, overrides=overrides)
     timer = train_timer()
     start = time.perf_counter()
     best = engine.train(max_epochs=epochs, callbacks=[timer])
@@ -85,7 +95,7 @@ def train_once(
     run = engine.work_dir.latest("train")
     stored = json.loads((run / "metrics.json").read_text()) if run and (run / "metrics.json").is_file() else {}
     train_images = 0
-    result: dict[str, Any] = {"seed": seed, "best_val_accuracy": best.get("val/accuracy")}
+    result: dict[str, Any] = {"seed": seed, "best_val_accuracy": best.get(MONITOR[task])}
     if timer.epochs:
         train_images = sum(images for images, _ in timer.epochs)
         result |= {
@@ -116,13 +126,14 @@ def _median(values: Sequence[float | None]) -> float | None:
 
 
 def bench_model(
-    model: str, args: argparse.Namespace, overrides: dict[str, Any], memory: PeakMemory, root: Path
+    task: str, model: str, args: argparse.Namespace, overrides: dict[str, Any], memory: PeakMemory, root: Path
 ) -> dict[str, Any]:
     from otx.engine import Engine
 
     memory.reset()
+    data_root = (args.data_root or TASK_DATA[task]).resolve()
     probe = Engine(
-        data_root=args.data_root, model=model, work_dir=root / "probe", seed=args.seeds[0], overrides=overrides
+        data_root=data_root, task=task, model=model, work_dir=root / "probe", seed=args.seeds[0], overrides=overrides
     )
     data = measure_data_pipeline(probe, args.data_epochs) if args.data_epochs > 0 else None
     data_peak = memory.peak_bytes()
@@ -131,16 +142,19 @@ def bench_model(
     for seed in args.seeds:
         gc.collect()
         memory.reset()
-        run = train_once(model, args.data_root, root / f"{model}_seed{seed}", seed, args.epochs, overrides)
+        run = train_once(task, model, data_root, root / f"{task}_{model}_seed{seed}", seed, args.epochs, overrides)
         run["peak_memory_bytes"] = memory.peak_bytes()
         train_peak = max(train_peak, run["peak_memory_bytes"])
         runs.append(run)
         log(
-            f"{model} seed {seed}: final acc {fmt(run.get('final_val_accuracy'), '.3f')}, "
-            f"best acc {fmt(run.get('best_val_accuracy'), '.3f')}, "
+            f"{task} {model} seed {seed}: final val {fmt(run.get('final_val_accuracy'), '.3f')}, "
+            f"best val {fmt(run.get('best_val_accuracy'), '.3f')}, "
             f"train {fmt(run.get('train_images_per_s'), '.1f')} img/s, peak {run['peak_memory_bytes'] / 2**30:.2f} GiB"
         )
     return {
+        "task": task,
+        "data_root": str(data_root),
+        "metric": MONITOR[task],
         "model": model,
         "data_images_per_s": data["images_per_s"] if data else None,
         "data_pipeline": data,
@@ -159,23 +173,29 @@ def bench_model(
 def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_method: str) -> None:
     seeds = ",".join(str(s) for s in args.seeds)
     title = (
-        f"Classification benchmark: {Path(args.data_root).name}, {args.epochs} epochs, seeds {seeds}, "
+        f"Classification benchmark: {args.epochs} epochs, seeds {seeds}, "
         f"torch threads {args.threads} (medians over seeds)"
     )
     headers = [
+        "task",
+        "dataset",
         "model",
         "data img/s",
         "train img/s",
-        "val acc (final)",
-        "min val acc (final)",
-        "val acc (best)",
+        "metric",
+        "val (final)",
+        "min val (final)",
+        "val (best)",
         "peak mem",
     ]
     body = [
         [
+            row["task"],
+            Path(row["data_root"]).name,
             row["model"],
             fmt(row["data_images_per_s"], ".1f"),
             fmt(row["train_images_per_s"], ".1f"),
+            row["metric"],
             fmt(row["final_val_accuracy"], ".3f"),
             fmt(row["min_final_val_accuracy"], ".3f"),
             fmt(row["best_val_accuracy"], ".3f"),
@@ -203,9 +223,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data_root",
         type=Path,
-        default=DEFAULT_DATA_ROOT,
-        help="dataset folder (default: ../shared/datasets/hymenoptera from the repo root)",
+        help="dataset folder for every task run (default: each task's dataset under ../shared/datasets)",
     )
+    parser.add_argument("--tasks", nargs="+", choices=list(TASK_DATA), default=list(TASK_DATA), help="tasks to run")
     parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL], help=f"recipes (default {DEFAULT_MODEL})")
     parser.add_argument("--compare", action="store_true", help=f"also benchmark {COMPARE_MODEL}")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per run (default 10)")
@@ -222,17 +242,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = parse_set(args.set)
     set_threads(args.threads)
-    args.data_root = Path(args.data_root).resolve()
     rows = []
     with PeakMemory() as memory, work_root(args.work_dir) as root:
-        for model in args.models:
-            rows.append(bench_model(model, args, overrides, memory, root))
+        for task in args.tasks:
+            for model in args.models:
+                rows.append(bench_model(task, model, args, overrides, memory, root))
     print_table(rows, args, memory.method)
     if args.json:
         import torch
 
         payload = {
-            "data_root": str(args.data_root),
+            "tasks": args.tasks,
             "epochs": args.epochs,
             "seeds": args.seeds,
             "threads": args.threads,

@@ -244,7 +244,9 @@ def test_thresholds_maximise_each_labels_f1() -> None:
 def _batch(labels: list[list[int]]) -> MultilabelClsBatchDataEntity:
     infos = [ImageInfo(index=i, path=None, ori_shape=(32, 32), img_shape=(32, 32)) for i in range(len(labels))]
     return MultilabelClsBatchDataEntity(
-        images=torch.randn(len(labels), 3, 32, 32), imgs_info=infos, labels=[torch.tensor(x, dtype=torch.long) for x in labels]
+        images=torch.randn(len(labels), 3, 32, 32),
+        imgs_info=infos,
+        labels=[torch.tensor(x, dtype=torch.long) for x in labels],
     )
 
 
