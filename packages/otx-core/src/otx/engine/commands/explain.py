@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from otx.core.data.image_io import read_image
 from otx.core.explain.overlay import save_explanation
+from otx.core.model.base import OTXModel
 from otx.engine.build import DataModules, build_model
 from otx.engine.plan import RunPlan
 from otx.engine.report import print_summary
@@ -19,7 +20,8 @@ __all__ = ["run_explain"]
 def run_explain(plan: RunPlan, work_dir: WorkDir, data: DataModules) -> Path:
     """Write, per test image, ``<index>_<name>.npz`` and one overlay per class into ``saliency/``; returns it."""
     model = build_model(plan.config, plan.checkpoint).eval()
-    model.explain_module()  # a model without saliency maps says so before a run folder is made
+    if type(model).explain is OTXModel.explain:
+        model.explain_module()  # a model without saliency maps says so before a run folder is made
     loader = data.get(plan.config).predict_dataloader()
     images = arrays = 0
     with work_dir.run(plan.command) as run, torch.no_grad():
