@@ -51,6 +51,8 @@ def test_missing_task_names_the_package_to_install(hide_task_packages: Callable[
 def test_every_task_names_its_package_through_the_core_extras() -> None:
     assert {task: package_for_task(task) for task in OTXTaskType} == {
         OTXTaskType.MULTI_CLASS_CLS: "otx-classification",
+        OTXTaskType.MULTI_LABEL_CLS: "otx-classification",
+        OTXTaskType.H_LABEL_CLS: "otx-classification",
         OTXTaskType.DETECTION: "otx-detection",
         OTXTaskType.INSTANCE_SEGMENTATION: "otx-detection",
         OTXTaskType.SEMANTIC_SEGMENTATION: "otx-segmentation",
