@@ -10,8 +10,9 @@ __all__ = ["classifier_saliency"]
 
 def classifier_saliency(network: nn.Module, scores: str) -> ReciproCAM:
     """Recipro-CAM on ``network``: timm's ``forward_features``/``forward_head``, or ``features``/``head`` modules."""
-    if callable(getattr(network, "forward_features", None)) and callable(getattr(network, "forward_head", None)):
-        return ReciproCAM(network.forward_features, network.forward_head, scores)
+    forward_features, forward_head = getattr(network, "forward_features", None), getattr(network, "forward_head", None)
+    if callable(forward_features) and callable(forward_head):
+        return ReciproCAM(forward_features, forward_head, scores)
     features, head = getattr(network, "features", None), getattr(network, "head", None)
     if isinstance(features, nn.Module) and isinstance(head, nn.Module):
         return ReciproCAM(features, head, scores)

@@ -75,6 +75,9 @@ class HlabelMetric(Metric):
     ``((scores, predicted 0/1 labels), true 0/1 labels)`` in label order, ancestors included.
     """
 
+    correct: Tensor
+    counted: Tensor
+
     def __init__(self, layout: HeadLayout) -> None:
         super().__init__()
         self.layout = layout

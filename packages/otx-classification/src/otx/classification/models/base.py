@@ -6,7 +6,7 @@ metadata. A model family (``tiny_resnet``, ``timm``) writes its network once and
 each task base (see :mod:`otx.classification.models.tiny_resnet`).
 """
 
-from typing import Any, Literal, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -30,7 +30,7 @@ from otx.core.model.figures import ClassBars, ConfusionCounts, FigureData
 from otx.core.model.incremental import ClassAxis, last_layer_axes
 from otx.core.visualize import draw_caption, label_colors
 
-__all__ = ["ClsModelArgs", "OTXHlabelClsModel", "OTXMulticlassClsModel", "OTXMultilabelClsModel"]
+__all__ = ["ClsModelArgs", "ClsModelFamily", "OTXHlabelClsModel", "OTXMulticlassClsModel", "OTXMultilabelClsModel"]
 
 
 class ClsModelArgs(OTXModelArgs, total=False):
@@ -38,6 +38,23 @@ class ClsModelArgs(OTXModelArgs, total=False):
 
     label_smoothing: float
     loss: Literal["bce", "asl"]
+
+
+class ClsModelFamily(OTXModel[Any, Any]):
+    """A network family, written once and listed before each task base it is combined with.
+
+    ``super()`` in a family is the task base that follows it: its ``__init__`` takes the task's own
+    setting from :class:`ClsModelArgs` (another task's is a ``TypeError``) and its
+    ``customize_outputs`` is the task's. The methods below tell the type checker so; at run time
+    they are the task base's.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, **base: Unpack[ClsModelArgs]) -> None: ...
+
+        def customize_outputs(self, outputs: Any, batch: Any) -> Any:
+            """The task base's loss or predictions."""
 
 
 def _export_info(**task: str) -> dict[str, str]:
@@ -193,6 +210,7 @@ class OTXMultilabelClsModel(_MultiHotClsModel):
     """
 
     monitor = "val/map"
+    threshold_logits: Tensor
 
     def __init__(self, *, loss: Literal["bce", "asl"] = "bce", **base: Unpack[OTXModelArgs]) -> None:
         self.loss = loss
@@ -279,6 +297,8 @@ def best_threshold_logits(logits: Tensor, targets: Tensor) -> Tensor:
 class _Shifted(nn.Module):
     """``module(x) - shift``: logits calibrated so that 0 is each label's threshold."""
 
+    shift: Tensor
+
     def __init__(self, module: nn.Module, shift: Tensor) -> None:
         super().__init__()
         self.module = module
@@ -292,6 +312,8 @@ class _Shifted(nn.Module):
 
 class _Reordered(nn.Module):
     """``module(x)[:, order]``: logits in Model API's head order."""
+
+    order: Tensor
 
     def __init__(self, module: nn.Module, order: list[int]) -> None:
         super().__init__()

@@ -11,16 +11,16 @@ from torch import Tensor, nn
 
 from otx.classification.models.base import (
     ClsModelArgs,
+    ClsModelFamily,
     OTXHlabelClsModel,
     OTXMulticlassClsModel,
     OTXMultilabelClsModel,
 )
-from otx.core.model.base import OTXModel
 
 __all__ = ["TimmClassifier", "TimmHlabelClassifier", "TimmMultilabelClassifier"]
 
 
-class _TimmFamily(OTXModel[Any, Any]):
+class _TimmFamily(ClsModelFamily):
     """A timm model by name, for any of the classification task bases it is combined with."""
 
     def __init__(

@@ -9,17 +9,17 @@ torch.Size([1, 2])
 """
 
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Unpack
 
 from torch import Tensor, nn
 
 from otx.classification.models.base import (
     ClsModelArgs,
+    ClsModelFamily,
     OTXHlabelClsModel,
     OTXMulticlassClsModel,
     OTXMultilabelClsModel,
 )
-from otx.core.model.base import OTXModel
 from otx.core.model.layers import BasicBlock, ConvNormAct
 
 __all__ = [
@@ -59,7 +59,7 @@ class TinyResNet(nn.Module):
         return logits
 
 
-class _TinyResNetFamily(OTXModel[Any, Any]):
+class _TinyResNetFamily(ClsModelFamily):
     """The TinyResNet network, for any of the classification task bases it is combined with."""
 
     def __init__(
