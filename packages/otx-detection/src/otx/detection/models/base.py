@@ -1,11 +1,12 @@
 """The task halves of every detector and instance-segmentation model: metrics, output rows and drawings."""
 
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor
 from torchmetrics import MetricCollection
+from torchmetrics.detection import MeanAveragePrecision
 
 from otx.core.data.entity import ImageInfo
 from otx.core.model.base import OTXModel, OTXModelArgs
@@ -69,7 +70,7 @@ class OTXDetectionModel(OTXModel[DetBatchDataEntity, DetBatchPredEntity]):
     def figure_data(self, metric: MetricCollection) -> list[FigureData]:
         """Precision-recall curves per class at IoU 0.5 and their AP (for boxes, and masks where there are)."""
         figures: list[FigureData] = []
-        for curves in pr_curves(metric["coco"], self.label_info.label_names):
+        for curves in pr_curves(cast(MeanAveragePrecision, metric["coco"]), self.label_info.label_names):
             figures.append(curves)
             figures.append(
                 ClassBars(title=curves.title.replace("precision-recall", "AP"), labels=curves.labels, values=curves.ap)

@@ -7,8 +7,8 @@ quality focal loss and boxes with a GIoU loss; inference keeps the best points a
 """
 
 import math
-from collections.abc import Sequence
-from typing import Any, Unpack
+from collections.abc import Iterable, Sequence
+from typing import Any, Unpack, cast
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -214,7 +214,7 @@ class TinyDetector(OTXDetectionModel):
 
     def explain_module(self) -> nn.Module:
         """Class probability maps of the heads (see :class:`TinyDetSaliency`)."""
-        return TinyDetSaliency(self.model)
+        return TinyDetSaliency(cast(TinyDetNet, self.model))
 
     def predictions_from_export(self, outputs: Any, batch: DetBatchDataEntity) -> DetBatchPredEntity:
         """NMS on the exported candidates, as for the torch network."""
@@ -278,6 +278,6 @@ class TinyDetSaliency(nn.Module):
         size = features[0].shape[-2:]
         maps = [
             F.interpolate(head.cls(head.cls_tower(feature)).sigmoid(), size=size, mode="bilinear", align_corners=False)
-            for head, feature in zip(self.net.heads, features, strict=True)
+            for head, feature in zip(cast(Iterable[_Head], self.net.heads), features, strict=True)
         ]
         return torch.stack(maps).amax(dim=0), torch.cat([f.mean(dim=(2, 3)) for f in features], dim=1)

@@ -6,8 +6,9 @@ detection dicts otherwise. Their internal resize is pinned to the size of our ba
 normalization is the identity because our images arrive normalized.
 """
 
+from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from torch import Tensor, nn
 from torchvision.models.detection import (
@@ -107,8 +108,9 @@ class SSDLiteMobileNetV3(_TorchvisionDetector):
     def class_axis_params(self) -> dict[str, ClassAxis]:
         """Each level's class convolution: per anchor, background then one row per class."""
         axes = {}
-        for level, block in enumerate(self.model.head.classification_head.module_list):
-            conv = block[-1]
+        blocks = self.model.get_submodule("head.classification_head.module_list")
+        for level, block in enumerate(cast(Iterable[nn.Sequential], blocks)):
+            conv = cast(nn.Conv2d, block[-1])
             groups = conv.out_channels // (self.label_info.num_classes + 1)
             name = f"head.classification_head.module_list.{level}.{len(block) - 1}"
             axes.update(layer_axes(self.model, [name], offset=1, groups=groups))

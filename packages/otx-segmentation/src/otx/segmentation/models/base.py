@@ -6,7 +6,7 @@ predicts the arg-max class per pixel. The exported graph ends in per-pixel class
 ``(B, C, H, W)``, which OpenVINO Model API's ``SegmentationModel`` reads.
 """
 
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -19,7 +19,7 @@ from otx.core.model.figures import ClassBars, ConfusionCounts, FigureData
 from otx.core.model.incremental import ClassAxis, last_layer_axes, layer_axes
 from otx.core.visualize import label_colors, overlay_masks
 from otx.segmentation.entities import IGNORE_INDEX, SegBatchDataEntity, SegBatchPredEntity
-from otx.segmentation.metrics import segmentation_metrics
+from otx.segmentation.metrics import SegmentationScores, segmentation_metrics
 
 __all__ = ["OTXSegmentationModel", "SegModelArgs", "SoftPrediction"]
 
@@ -87,8 +87,9 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
     def figure_data(self, metric: MetricCollection) -> list[FigureData]:
         """The pixel confusion matrix and the IoU of each class."""
         names = self.label_info.label_names
-        counts = metric["scores"].confusion.tolist()
-        iou = metric["scores"].compute()["iou"].tolist()
+        scores = cast(SegmentationScores, metric["scores"])
+        counts = scores.confusion.tolist()
+        iou = scores.compute()["iou"].tolist()
         return [
             ConfusionCounts(labels=names, counts=tuple(map(tuple, counts)), unit="pixels"),
             ClassBars(title="IoU per class", labels=names, values=tuple(iou)),
