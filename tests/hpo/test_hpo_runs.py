@@ -22,7 +22,7 @@ def test_train_hpo_searches_then_trains_the_best(shapes_maker, tmp_path: Path, o
     work = tmp_path / "ws"
     result = otx(
         *("train", "--hpo", "--data_root", data, "--work_dir", work, "--max_epochs", "2", *small_args),
-        *("--hpo_trials", "2", "--hpo_epochs", "1", "--set", LR_ONLY),
+        *("--hpo_trials", "2", "--hpo_epochs", "1", "--set", LR_ONLY, "--set", "hpo.pruner=none"),
     )
     assert result.code == 0, result.err
     search, final = (work / ".latest" / "hpo").resolve(), (work / ".latest" / "train").resolve()
