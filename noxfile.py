@@ -42,7 +42,14 @@ def tests(session: nox.Session) -> None:
     for path in PACKAGES.values():
         session.run("pytest", f"{path}/tests", *session.posargs)
     session.run("pytest", "tests", "--ignore=tests/hpo", *session.posargs)
-    session.run("pytest", "tests/hpo", *session.posargs)
+    # Two multi-process HPO tests (kill -9 mid-trial, two commands on PostgreSQL) depend on timing and fail
+    # now and then on two loaded cores; they run with `nox -s tests_hpo_timing`, not in CI.
+    session.run("pytest", "tests/hpo", "-m", "not timing", *session.posargs)
+
+
+@nox.session
+def tests_hpo_timing(session: nox.Session) -> None:
+    session.run("pytest", "tests/hpo", "-m", "timing", *session.posargs)
 
 
 @nox.session

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import optuna
+import pytest
 import sqlalchemy.exc
 import yaml
 from optuna.trial import TrialState
@@ -40,6 +41,7 @@ def test_train_hpo_searches_then_trains_the_best(shapes_maker, tmp_path: Path, o
     assert "HPO study 'tiny_resnet-shapes': 2 complete, 0 pruned, 0 failed" in result.out
 
 
+@pytest.mark.timing
 def test_a_killed_study_resumes_from_its_stored_trials(shapes_maker, tmp_path: Path, small_args: list[str]) -> None:
     data = shapes_maker(tmp_path / "shapes", per_class=4)
     work = tmp_path / "ws"

@@ -62,6 +62,7 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.timing
 def test_two_commands_share_one_study_and_report_the_same_best(
     postgres_url: str, shapes_maker, tmp_path: Path, small_args: list[str]
 ) -> None:
