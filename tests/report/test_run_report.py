@@ -1,5 +1,7 @@
 """Training and test runs write plots and a self-contained ``report.html`` that renders in a real browser."""
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,3 +58,68 @@ def test_a_benchmark_run_reports_the_latency_of_each_form(runs: dict[str, Path])
     html = ((engine.work_dir.latest("benchmark") or Path()) / "report.html").read_text(encoding="utf-8")
     assert "Latency of each form" in html
     assert "<td>torch eager</td><td>1</td>" in html
+
+
+@pytest.fixture(scope="module")
+def deploy_runs(runs: dict[str, Path]) -> dict[str, Path]:
+    """An export (IR FP32/FP16 and ONNX) and an INT8 optimization of the trained run."""
+    engine = Engine(work_dir=runs["train"].parent)
+    engine.export(formats=("openvino", "onnx"))
+    engine.optimize(subset_size=4)
+    return {command: engine.work_dir.latest(command) for command in ("export", "optimize")}  # type: ignore[misc]
+
+
+def _table_rows(html: str, title: str) -> dict[str, list[str]]:
+    """The cells of each row of the table titled ``title``, by the row's first cell."""
+    table = re.search(f"<h2>{re.escape(title)}</h2><table>(.*?)</table>", html, re.S)
+    assert table is not None, f"no table {title!r}"
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table.group(1))]
+    return {cells[0]: cells[1:] for cells in rows if cells}
+
+
+def _is_number(cell: str) -> bool:
+    return re.fullmatch(r"\d+\.\d{4}", cell) is not None
+
+
+@pytest.mark.e2e
+def test_an_export_run_reports_each_form_with_its_latency(deploy_runs: dict[str, Path]) -> None:
+    html = (deploy_runs["export"] / "report.html").read_text(encoding="utf-8")
+    rows = _table_rows(html, "Accuracy and latency of each form")
+    assert list(rows) == ["torch", "OpenVINO IR FP32", "OpenVINO IR FP16", "ONNX"]
+    files = {"torch": "best.ckpt", "OpenVINO IR FP32": "model.xml", "OpenVINO IR FP16": "model_fp16.xml"}
+    for form, name in files.items():
+        file, size, accuracy, median_ms, per_s = rows[form]
+        assert (file, accuracy) == (name, "not measured")
+        assert all(_is_number(cell) for cell in (size, median_ms, per_s)), rows[form]
+    assert rows["ONNX"][0] == "model.onnx"
+    assert rows["ONNX"][2:] == ["not measured"] * 3
+    assert "Accuracy: not measured (export reads no data" in html
+
+
+@pytest.mark.e2e
+def test_an_optimize_run_reports_accuracy_and_latency_of_fp32_and_int8(deploy_runs: dict[str, Path]) -> None:
+    run = deploy_runs["optimize"]
+    html = (run / "report.html").read_text(encoding="utf-8")
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    rows = _table_rows(html, "Accuracy and latency of each form")
+    assert list(rows) == ["OpenVINO IR FP32", "OpenVINO IR INT8"]
+    header = re.findall(r"<th>(.*?)</th>", html.split("Accuracy and latency of each form")[1].split("</thead>")[0])
+    for form, prefix in (("OpenVINO IR FP32", "fp32/"), ("OpenVINO IR INT8", "int8/")):
+        cells = dict(zip(header[1:], rows[form], strict=True))
+        assert float(cells["test/accuracy"]) == pytest.approx(metrics[f"{prefix}test/accuracy"], abs=5e-5)
+        assert _is_number(cells["median ms (batch 1)"]) and _is_number(cells["size MB"])
+    assert list(_table_rows(html, "Accuracy change")) == list(dict.fromkeys(k.split("/", 1)[1] for k in metrics))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", ["export", "optimize"])
+def test_deploy_reports_render_in_headless_chromium(
+    deploy_runs: dict[str, Path], command: str, chromium: Callable[..., Any], tmp_path: Path
+) -> None:
+    check = chromium(deploy_runs[command] / "report.html", tmp_path / "report.png", size=(1280, 900))
+    assert check.title == "images=0 broken=0 errors=0", check
+    assert check.console == []
+    with Image.open(check.screenshot) as shot:
+        pixels = np.asarray(shot.convert("RGB")).reshape(-1, 3)
+    non_white = float((pixels.min(axis=1) < 235).mean())
+    assert non_white > 0.02, f"the screenshot is {non_white:.1%} drawn"

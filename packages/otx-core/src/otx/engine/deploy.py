@@ -32,10 +32,14 @@ def export_files(
 
 
 def benchmark_rows(
-    model: Any, irs: dict[str, Path], input_size: tuple[int, int], batch_sizes: tuple[int, ...], iterations: int
+    model: Any | None,
+    irs: dict[str, Path],
+    input_size: tuple[int, int],
+    batch_sizes: tuple[int, ...],
+    iterations: int,
 ) -> list[dict[str, Any]]:
-    """Latency of the torch model (eager) and of each IR at each batch size, one row per pair."""
-    runners: dict[str, Any] = {"torch eager": model.export_module()}
+    """Latency of the torch model (eager; none without ``model``) and of each IR at each batch size, a row per pair."""
+    runners: dict[str, Any] = {"torch eager": model.export_module()} if model is not None else {}
     runners.update({name: OpenVINOModule(xml) for name, xml in irs.items()})
     rows = []
     for batch_size in batch_sizes:

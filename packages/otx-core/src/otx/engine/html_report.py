@@ -19,7 +19,7 @@ _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px;
        color: #1d2330; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccd; }
-.subtitle { color: #556; } ul.choices { font-family: ui-monospace, monospace; font-size: 0.9em; }
+.subtitle, .note { color: #556; } ul.choices { font-family: ui-monospace, monospace; font-size: 0.9em; }
 table { border-collapse: collapse; margin: 0.5em 0; } th, td { border: 1px solid #ccd; padding: 0.3em 0.7em; }
 th { background: #eef0f6; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0; } figcaption { color: #556; font-size: 0.9em; } img { max-width: 100%; height: auto; }
@@ -33,6 +33,8 @@ class ReportTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str | float, ...], ...]
+    note: str = ""
+    """A line under the table (what was measured and how)."""
 
 
 @frozen(kw_only=True)
@@ -87,7 +89,8 @@ def write_report(page: ReportPage, path: Path) -> Path:
 def _table(table: ReportTable) -> str:
     head = "".join(f"<th>{escape(name)}</th>" for name in table.header)
     rows = "".join(f"<tr>{''.join(_cell(value) for value in row)}</tr>" for row in table.rows)
-    return f"<h2>{escape(table.title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    return f"<h2>{escape(table.title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}"
 
 
 def _cell(value: str | float) -> str:

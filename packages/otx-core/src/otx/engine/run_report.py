@@ -3,12 +3,15 @@
 Training and test runs get training curves (training only), the task's figures (confusion matrix,
 precision-recall curves, per-class bars: :meth:`OTXModel.figure_data`) and a mosaic of evaluated
 images with the ground truth next to the prediction; export, optimize and benchmark runs get their
-tables. Each command calls :func:`write_run_report` once, at its end.
+tables (:func:`forms_table`: each form of the model with the accuracy and latency the run measured).
+Each command calls :func:`write_run_report` once, at its end.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from attrs import frozen
 
 from otx.core.model.base import OTXModel
 from otx.core.model.figures import FigureData
@@ -18,9 +21,41 @@ from otx.engine.plots.charts import curves_chart, figure_charts, save_png
 from otx.engine.plots.logs import epoch_series
 from otx.engine.plots.mosaic import mosaic_chart
 
-__all__ = ["PLOTS_FOLDER", "write_run_report"]
+__all__ = ["NOT_MEASURED", "PLOTS_FOLDER", "ModelForm", "forms_table", "write_run_report"]
 
 PLOTS_FOLDER = "plots"
+NOT_MEASURED = "not measured"
+
+
+@frozen(kw_only=True)
+class ModelForm:
+    """One form of a model (torch, OpenVINO IR FP32/FP16/INT8, ONNX) and what a run measured of it."""
+
+    name: str
+    path: Path | None = None
+    metrics: Mapping[str, float] | None = None
+    """Test metrics of this form; ``None``: the run did not measure them."""
+    latency: Mapping[str, float] | None = None
+    """A :func:`otx.engine.deploy.benchmark_rows` row at batch 1; ``None``: not measured."""
+
+
+def forms_table(forms: Sequence[ModelForm], note: str) -> ReportTable:
+    """One row per form: file, size, each test metric and the batch-1 latency, or ``not measured``."""
+    names = list(dict.fromkeys(name for form in forms for name in form.metrics or {})) or ["accuracy"]
+    rows = []
+    for form in forms:
+        size = _megabytes(form.path) if form.path is not None else NOT_MEASURED
+        metrics = tuple(form.metrics.get(name, NOT_MEASURED) if form.metrics else NOT_MEASURED for name in names)
+        latency = (form.latency["median_ms"], form.latency["images_per_s"]) if form.latency else (NOT_MEASURED,) * 2
+        rows.append((form.name, form.path.name if form.path else "", size, *metrics, *latency))
+    header = ("form", "file", "size MB", *names, "median ms (batch 1)", "images/s (batch 1)")
+    return ReportTable(title="Accuracy and latency of each form", header=header, rows=tuple(rows), note=note)
+
+
+def _megabytes(path: Path) -> float:
+    """A file's size with its IR weights (``.bin`` next to an ``.xml``)."""
+    files = [path, path.with_suffix(".bin")] if path.suffix == ".xml" else [path]
+    return sum(file.stat().st_size for file in files if file.is_file()) / 1e6
 
 
 def write_run_report(

@@ -11,10 +11,9 @@ from otx.core.export.quantize import quantize_ir
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import read_checkpoint
 from otx.engine.deploy import EXPORT_FORMATS, IR_FP32, IR_INT8, benchmark_rows, export_files, model_size
-from otx.engine.html_report import ReportTable
+from otx.engine.deploy_report import write_benchmark_report, write_export_report, write_optimize_report
 from otx.engine.plan import Command, RunPlan
 from otx.engine.report import METRICS_FILE, print_benchmark, print_summary, scalars, write_metrics
-from otx.engine.run_report import write_run_report
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_benchmark", "run_export", "run_optimize"]
@@ -34,6 +33,7 @@ def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...], expla
         model.explain_module()
     with work_dir.run(Command.EXPORT) as run:
         written = export_files(model, plan.config, run, formats, explain)
+        write_export_report(plan, run, model, written, explain)
     print_summary(f"{plan.config.model.name}: exported", {}, {k: str(v) for k, v in written.items()})
     return written
 
@@ -58,15 +58,7 @@ def run_optimize(plan: RunPlan, work_dir: WorkDir, data: DataModules, subset_siz
         after = scalars(trainer.test(int8_model, datamodule=datamodule, verbose=False)[0])
         metrics = {**{f"fp32/{k}": v for k, v in before.items()}, **{f"int8/{k}": v for k, v in after.items()}}
         write_metrics(metrics, run / METRICS_FILE)
-        accuracy = tuple((name, value, after[name], after[name] - value) for name, value in before.items())
-        write_run_report(
-            plan,
-            run,
-            title=f"{plan.config.model.name}: INT8 quantization",
-            tables=(
-                ReportTable(title="Accuracy of each form", header=("metric", "FP32", "INT8", "change"), rows=accuracy),
-            ),
-        )
+        write_optimize_report(plan, run, checkpoint.path, int8, before, after)
     facts = {"source": str(checkpoint.path), "int8 model": str(int8)}
     print_summary(f"{plan.config.model.name}: INT8 quantization", metrics, facts)
     return metrics
@@ -90,22 +82,7 @@ def run_benchmark(
         rows = benchmark_rows(model, irs, input_size, batch_sizes, iterations)
         size = model_size(model, input_size)
         write_metrics({"rows": rows, **size}, run / "benchmark.json")
-        latency = tuple(
-            (row["model"], str(row["batch"]), row["median_ms"], row["p90_ms"], row["images_per_s"]) for row in rows
-        )
-        write_run_report(
-            plan,
-            run,
-            title=f"{plan.config.model.name}: latency",
-            tables=(
-                ReportTable(
-                    title=f"Latency of each form ({size['parameters'] / 1e6:.2f} M parameters, "
-                    f"{size['gflops']:.3f} GFLOPs/image)",
-                    header=("model", "batch", "median ms", "p90 ms", "images/s"),
-                    rows=latency,
-                ),
-            ),
-        )
+        write_benchmark_report(plan, run, rows, size)
     print_benchmark(f"{plan.config.model.name}: latency", rows, size)
     return rows
 
