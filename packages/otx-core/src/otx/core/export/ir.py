@@ -8,7 +8,10 @@ in ``openvino-model-api`` without OTX. ``rt_info["otx"]["config"]`` keeps the ru
 Exported with ``explain``, the graph has two more outputs, named as Model API looks for them:
 ``saliency_map`` ``(N, C, h, w)`` in ``[0, 1]`` and ``feature_vector`` ``(N, D)`` (see
 :meth:`OTXModel.explain_module`); Model API returns them as ``result.saliency_map`` and
-``result.feature_vector``.
+``result.feature_vector``. Where the prediction is itself the saliency
+(:attr:`OTXModel.saliency_in_prediction`: semantic segmentation), only ``feature_vector`` is added:
+Model API's ``SegmentationModel`` refuses any third output and makes ``result.saliency_map`` from
+the class probabilities.
 """
 
 import json
@@ -27,7 +30,8 @@ from otx.core.errors import CheckpointError
 __all__ = ["XAI_OUTPUTS", "export_onnx", "ir_config", "model_api_info", "read_ir", "save_ir", "to_openvino"]
 
 INPUT_NAME = "image"
-XAI_OUTPUTS = ("saliency_map", "feature_vector")
+FEATURE_VECTOR = "feature_vector"
+XAI_OUTPUTS = ("saliency_map", FEATURE_VECTOR)
 
 
 def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str, str]:
@@ -67,9 +71,11 @@ class _WithSaliency(nn.Module):
 def _graph(model: Any, explain: bool) -> tuple[nn.Module, list[str]]:
     """The eval-mode graph to export and its output names (with the saliency outputs if ``explain``)."""
     graph, names = model.export_module().eval(), list(model.export_output_names())
-    if explain:
-        return _WithSaliency(graph, model.explain_module()).eval(), [*names, *XAI_OUTPUTS]
-    return graph, names
+    if not explain:
+        return graph, names
+    if model.saliency_in_prediction:  # the explain module's maps are the prediction: (prediction, feature vector)
+        return model.explain_module().eval(), [*names, FEATURE_VECTOR]
+    return _WithSaliency(graph, model.explain_module()).eval(), [*names, *XAI_OUTPUTS]
 
 
 def to_openvino(model: Any, config: RunConfig, explain: bool = False) -> ov.Model:

@@ -63,6 +63,9 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
 
     monitor: ClassVar[str]
     """The validation metric the best checkpoint is chosen by (higher is better); each task sets it."""
+    saliency_in_prediction: ClassVar[bool] = False
+    """Whether the exported prediction is itself the saliency (per-pixel class probabilities): ``export
+    --explain`` then adds only ``feature_vector``, as Model API's segmentation wrapper reads it."""
 
     def __init__(self, **base: Unpack[OTXModelArgs]) -> None:
         super().__init__()
@@ -80,7 +83,8 @@ class OTXModel(LightningModule, Generic[BatchT, PredT]):
         )
         self.model = self.create_model()
         if pretrained := base.get("pretrained"):
-            load_pretrained(self.model, pretrained)
+            heads = {key.removeprefix("model.") for key in self.class_axis_params()}
+            load_pretrained(self.model, pretrained, heads)
         self.val_metric = self.create_metric()
         self.test_metric = self.create_metric()
         self.deployed: nn.Module | None = None

@@ -61,6 +61,7 @@ class OTXSegmentationModel(OTXModel[SegBatchDataEntity, SegBatchPredEntity]):
     """A semantic segmentation model. Subclasses write :meth:`create_model`; foreign modules also adapt I/O."""
 
     monitor = "val/mIoU"
+    saliency_in_prediction = True
 
     def __init__(self, *, label_smoothing: float = 0.0, **base: Unpack[OTXModelArgs]) -> None:
         self.label_smoothing = label_smoothing
