@@ -1,4 +1,4 @@
-"""``load_pretrained``: local state dicts, mismatched heads, errors."""
+"""``load_pretrained``: local state dicts, mismatched heads, errors; weights named by URL, found offline."""
 
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def test_mismatched_head_is_skipped(tmp_path: Path) -> None:
     torch.save(_filled(Net(10), 0.5), tmp_path / "w.pth")
     target = Net(2)
     head_before = target.head.weight.detach().clone()
-    load_pretrained(target, str(tmp_path / "w.pth"))
+    load_pretrained(target, str(tmp_path / "w.pth"), heads={"head.weight", "head.bias"})
     assert torch.equal(target.backbone[0].weight, torch.full_like(target.backbone[0].weight, 0.5))
     assert torch.equal(target.head.weight, head_before)
     assert target.head.weight.shape == (2, 4)
@@ -75,3 +75,29 @@ def test_an_otx_checkpoint_can_be_used_as_pretrained_weights(tmp_path: Path) -> 
     target = Net(3)
     load_pretrained(target, str(tmp_path / "best.ckpt"))
     assert torch.equal(target.head.bias, torch.full_like(target.head.bias, 0.75))
+
+
+def test_a_shape_mismatch_outside_the_heads_names_the_file_and_key(tmp_path: Path) -> None:
+    torch.save(_filled(Net(10), 0.5), tmp_path / "w.pth")
+    with pytest.raises(CheckpointError, match=r"w\.pth do not fit the model: 'head\.weight' has shape \(10, 4\)"):
+        load_pretrained(Net(2), str(tmp_path / "w.pth"))
+
+
+def test_safetensors_files_are_read(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file(_filled(Net(3), 0.5), str(tmp_path / "w.safetensors"))
+    target = Net(3)
+    load_pretrained(target, str(tmp_path / "w.safetensors"))
+    assert torch.equal(target.head.bias, torch.full_like(target.head.bias, 0.5))
+
+
+def test_a_url_is_read_from_the_weights_folder_without_a_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTX_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setenv("OTX_OFFLINE", "1")
+    torch.save(_filled(Net(3), 0.5), tmp_path / "net-0123abcd.pth")
+    target = Net(3)
+    load_pretrained(target, "https://download.example.org/models/net-0123abcd.pth")
+    assert torch.equal(target.head.bias, torch.full_like(target.head.bias, 0.5))
