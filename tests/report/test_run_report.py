@@ -69,12 +69,13 @@ def deploy_runs(runs: dict[str, Path]) -> dict[str, Path]:
     return {command: engine.work_dir.latest(command) for command in ("export", "optimize")}  # type: ignore[misc]
 
 
-def _table_rows(html: str, title: str) -> dict[str, list[str]]:
-    """The cells of each row of the table titled ``title``, by the row's first cell."""
+def _table(html: str, title: str) -> dict[str, dict[str, str]]:
+    """The table titled ``title`` as ``{row label: {column header: cell}}``."""
     table = re.search(f"<h2>{re.escape(title)}</h2><table>(.*?)</table>", html, re.S)
     assert table is not None, f"no table {title!r}"
+    header = re.findall(r"<th>(.*?)</th>", table.group(1))
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table.group(1))]
-    return {cells[0]: cells[1:] for cells in rows if cells}
+    return {cells[0]: dict(zip(header[1:], cells[1:], strict=True)) for cells in rows if cells}
 
 
 def _is_number(cell: str) -> bool:
@@ -84,15 +85,14 @@ def _is_number(cell: str) -> bool:
 @pytest.mark.e2e
 def test_an_export_run_reports_each_form_with_its_latency(deploy_runs: dict[str, Path]) -> None:
     html = (deploy_runs["export"] / "report.html").read_text(encoding="utf-8")
-    rows = _table_rows(html, "Accuracy and latency of each form")
-    assert list(rows) == ["torch", "OpenVINO IR FP32", "OpenVINO IR FP16", "ONNX"]
+    table = _table(html, "Accuracy and latency of each form")
+    assert list(table) == ["file", "size MB", "accuracy", "median ms (batch 1)", "images/s (batch 1)"]
     files = {"torch": "best.ckpt", "OpenVINO IR FP32": "model.xml", "OpenVINO IR FP16": "model_fp16.xml"}
-    for form, name in files.items():
-        file, size, accuracy, median_ms, per_s = rows[form]
-        assert (file, accuracy) == (name, "not measured")
-        assert all(_is_number(cell) for cell in (size, median_ms, per_s)), rows[form]
-    assert rows["ONNX"][0] == "model.onnx"
-    assert rows["ONNX"][2:] == ["not measured"] * 3
+    assert table["file"] == {**files, "ONNX": "model.onnx"}
+    assert set(table["accuracy"].values()) == {"not measured"}
+    for form in files:
+        assert all(_is_number(table[row][form]) for row in ("size MB", "median ms (batch 1)", "images/s (batch 1)"))
+    assert table["median ms (batch 1)"]["ONNX"] == table["images/s (batch 1)"]["ONNX"] == "not measured"
     assert "Accuracy: not measured (export reads no data" in html
 
 
@@ -101,14 +101,12 @@ def test_an_optimize_run_reports_accuracy_and_latency_of_fp32_and_int8(deploy_ru
     run = deploy_runs["optimize"]
     html = (run / "report.html").read_text(encoding="utf-8")
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    rows = _table_rows(html, "Accuracy and latency of each form")
-    assert list(rows) == ["OpenVINO IR FP32", "OpenVINO IR INT8"]
-    header = re.findall(r"<th>(.*?)</th>", html.split("Accuracy and latency of each form")[1].split("</thead>")[0])
+    table = _table(html, "Accuracy and latency of each form")
+    assert table["file"] == {"OpenVINO IR FP32": "model.xml", "OpenVINO IR INT8": "model_int8.xml"}
     for form, prefix in (("OpenVINO IR FP32", "fp32/"), ("OpenVINO IR INT8", "int8/")):
-        cells = dict(zip(header[1:], rows[form], strict=True))
-        assert float(cells["test/accuracy"]) == pytest.approx(metrics[f"{prefix}test/accuracy"], abs=5e-5)
-        assert _is_number(cells["median ms (batch 1)"]) and _is_number(cells["size MB"])
-    assert list(_table_rows(html, "Accuracy change")) == list(dict.fromkeys(k.split("/", 1)[1] for k in metrics))
+        assert float(table["test/accuracy"][form]) == pytest.approx(metrics[f"{prefix}test/accuracy"], abs=5e-5)
+        assert _is_number(table["median ms (batch 1)"][form]) and _is_number(table["size MB"][form])
+    assert list(_table(html, "Accuracy change")) == list(dict.fromkeys(k.split("/", 1)[1] for k in metrics))
 
 
 @pytest.mark.e2e

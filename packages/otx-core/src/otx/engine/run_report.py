@@ -40,15 +40,26 @@ class ModelForm:
 
 
 def forms_table(forms: Sequence[ModelForm], note: str) -> ReportTable:
-    """One row per form: file, size, each test metric and the batch-1 latency, or ``not measured``."""
+    """One column per form; rows: file, size, each test metric, the batch-1 latency (or ``not measured``).
+
+    Forms are columns so that many metrics (one per class) make the table longer, not wider.
+    """
     names = list(dict.fromkeys(name for form in forms for name in form.metrics or {})) or ["accuracy"]
-    rows = []
-    for form in forms:
-        size = _megabytes(form.path) if form.path is not None else NOT_MEASURED
-        metrics = tuple(form.metrics.get(name, NOT_MEASURED) if form.metrics else NOT_MEASURED for name in names)
-        latency = (form.latency["median_ms"], form.latency["images_per_s"]) if form.latency else (NOT_MEASURED,) * 2
-        rows.append((form.name, form.path.name if form.path else "", size, *metrics, *latency))
-    header = ("form", "file", "size MB", *names, "median ms (batch 1)", "images/s (batch 1)")
+
+    def metric(form: ModelForm, name: str) -> str | float:
+        return form.metrics.get(name, NOT_MEASURED) if form.metrics else NOT_MEASURED
+
+    def latency(form: ModelForm, key: str) -> str | float:
+        return form.latency[key] if form.latency else NOT_MEASURED
+
+    rows = [
+        ("file", *(form.path.name if form.path else "" for form in forms)),
+        ("size MB", *(_megabytes(form.path) if form.path else NOT_MEASURED for form in forms)),
+        *((name, *(metric(form, name) for form in forms)) for name in names),
+        ("median ms (batch 1)", *(latency(form, "median_ms") for form in forms)),
+        ("images/s (batch 1)", *(latency(form, "images_per_s") for form in forms)),
+    ]
+    header = ("", *(form.name for form in forms))
     return ReportTable(title="Accuracy and latency of each form", header=header, rows=tuple(rows), note=note)
 
 
