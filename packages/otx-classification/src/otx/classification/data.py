@@ -41,6 +41,10 @@ class MulticlassClsAdapter(TaskDataAdapter[MulticlassClsDataEntity, MulticlassCl
             )
         return int(label_map[labels.pop()])
 
+    def placeholder_target(self, image_size: tuple[int, int]) -> int:
+        """Class 0, for an image to predict on."""
+        return 0
+
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> MulticlassClsDataEntity:
         """Entity with the label index."""
         return MulticlassClsDataEntity(image=image, img_info=info, label=int(target))
@@ -60,6 +64,10 @@ class MultilabelClsAdapter(TaskDataAdapter[MultilabelClsDataEntity, MultilabelCl
         """The sorted model indices of every label the item's annotations carry."""
         labels = {a.label for a in item.annotations if getattr(a, "label", None) is not None}
         return tuple(sorted(int(label_map[label]) for label in labels))
+
+    def placeholder_target(self, image_size: tuple[int, int]) -> tuple[int, ...]:
+        """No labels, for an image to predict on."""
+        return ()
 
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> MultilabelClsDataEntity:
         """Entity with the label indices."""

@@ -217,13 +217,23 @@ def test(
 @app.command
 def predict(
     *,
-    checkpoint: Checkpoint = None,
+    source: Annotated[
+        str | None,
+        Parameter(help="An image, a video, a folder of them or a glob ('photos/*.jpg'); default: the test subset."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        Parameter(help="Checkpoint (.ckpt) or exported IR (.xml); default: the latest training run's best."),
+    ] = None,
     data_root: DataRoot = None,
     save_images: Annotated[bool, Parameter(help="Also write each image with its prediction drawn on it.")] = False,
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
-    """Predict on the test subset and write predictions.csv (and with --save_images, drawn images) to a run folder."""
-    _engine(data_root, work_dir).predict(checkpoint=checkpoint, save_images=save_images)
+    """Predict on new images and videos (--source) or the test subset; write predictions.csv and .json to a run folder.
+
+    With --save_images each image (each video frame) is also written with its prediction drawn on it.
+    """
+    _engine(data_root, work_dir).predict(checkpoint=checkpoint, save_images=save_images, source=source)
 
 
 @app.command

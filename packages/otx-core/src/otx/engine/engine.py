@@ -17,15 +17,17 @@ import torch
 from attrs import evolve
 from lightning.pytorch.callbacks import Callback
 
-from otx.core.config.recipe import RunConfig
+from otx.core.config.recipe import DEFAULT_MAX_PIXELS, RunConfig
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.formats import check_data_root
+from otx.core.data.sources import PredictSource, find_source
 from otx.core.errors import ConfigError
 from otx.engine.autoconfig import parse_task
 from otx.engine.build import DataModules
 from otx.engine.commands.deployment import run_benchmark, run_export, run_optimize
-from otx.engine.commands.evaluation import run_predict, run_test
+from otx.engine.commands.evaluation import run_test
 from otx.engine.commands.explain import run_explain
+from otx.engine.commands.prediction import run_predict
 from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
 from otx.engine.plan import Command, PlanRequest, RunPlan
@@ -104,7 +106,7 @@ class Engine:
         return self.plan(Command.TRAIN).config
 
     def plan(self, command: Command | str = Command.TRAIN, **arguments: Any) -> RunPlan:
-        """The plan ``command`` would run with ``arguments`` (``checkpoint``, ``max_epochs``, ``resume``)."""
+        """The plan of ``command`` with ``arguments`` (``checkpoint``, ``max_epochs``, ``resume``, ``source``)."""
         return resolve_plan(Command(command), self._request(**arguments), self.work_dir, self._data.get)
 
     def train(
@@ -135,12 +137,23 @@ class Engine:
         """Evaluate a checkpoint or IR (default: the latest training run's best) on the test subset."""
         return run_test(self._start(Command.TEST, checkpoint=checkpoint), self.work_dir, self._data)
 
-    def predict(self, checkpoint: str | Path | None = None, save_images: bool = False) -> list[OTXBatchPredEntity]:
-        """Predict on the test subset; writes ``predictions.csv`` to the run folder.
+    def predict(
+        self, checkpoint: str | Path | None = None, save_images: bool = False, source: str | Path | None = None
+    ) -> list[OTXBatchPredEntity]:
+        """Predict with a checkpoint or IR on the test subset, or on ``source``: an image, a video, a folder or a glob.
 
-        With ``save_images=True`` each image is also written to ``images/`` with its prediction drawn on it.
+        Returns the task's prediction entities, one per batch (``imgs_info`` names each file, and the frame
+        of a video); writes ``predictions.csv`` and ``predictions.json`` to the run folder, and with
+        ``save_images=True`` each image (each frame) to ``images/`` with its prediction drawn on it. Images
+        in ``source`` are read upright (EXIF orientation); unreadable files are skipped and named.
         """
-        plan = self._start(Command.PREDICT, checkpoint=checkpoint)
+        found = None
+        if source is not None:
+            if self.request.data_root is not None:
+                raise ConfigError("predict runs on --source or on the test subset of --data_root; pass one of them")
+            cap = self.request.overrides.get("data.max_image_pixels", DEFAULT_MAX_PIXELS)
+            found = find_source(source, int(cap))
+        plan = self._start(Command.PREDICT, checkpoint=checkpoint, source=found)
         return run_predict(plan, self.work_dir, self._data, save_images)
 
     def explain(self, checkpoint: str | Path | None = None) -> Path:
@@ -236,6 +249,7 @@ class Engine:
         max_epochs: int | None = None,
         resume: bool = False,
         trainer: Mapping[str, Any] | None = None,
+        source: PredictSource | None = None,
     ) -> PlanRequest:
         overrides = dict(self.request.overrides)
         if max_epochs is not None:
@@ -246,6 +260,7 @@ class Engine:
             checkpoint=Path(checkpoint) if checkpoint is not None else None,
             overrides=overrides,
             resume=resume,
+            source=source,
         )
 
     def _start(self, command: Command, **arguments: Any) -> RunPlan:

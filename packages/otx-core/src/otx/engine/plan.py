@@ -14,6 +14,7 @@ from typing import Any
 from attrs import field, frozen
 
 from otx.core.config.recipe import RunConfig
+from otx.core.data.sources import PredictSource
 from otx.core.types.task import OTXTaskType
 from otx.engine.checkpoint import ResolvedCheckpoint
 
@@ -47,6 +48,8 @@ class PlanRequest:
     """Dotted recipe keys to set, e.g. ``{"optimizer.lr": 0.01}``."""
     checkpoint: Path | None = None
     resume: bool = False
+    source: PredictSource | None = None
+    """Images and videos to predict on instead of a dataset subset (``predict --source``)."""
 
 
 @frozen(kw_only=True)
@@ -58,8 +61,10 @@ class RunPlan:
     checkpoint: ResolvedCheckpoint | None = None
     """Weights (``.ckpt``) or exported model (``.xml``) the command starts from; ``None`` trains from the recipe."""
     resume_run: Path | None = None
+    """The training run folder a resumed ``train`` continues."""
     start_from: ResolvedCheckpoint | None = None
     """Trained weights a new training run starts from (class-incremental: heads matched by label name)."""
-    """The training run folder a resumed ``train`` continues."""
+    source: PredictSource | None = None
+    """What ``predict`` runs on instead of the test subset."""
     choices: tuple[str, ...] = ()
     """Each choice with its reason, in resolution order, as printed before the command runs."""

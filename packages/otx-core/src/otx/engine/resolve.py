@@ -18,6 +18,7 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import apply_overrides, load_yaml, structure, unstructure
 from otx.core.data.formats import check_data_root
 from otx.core.data.module import OTXDataModule
+from otx.core.data.sources import PredictSource
 from otx.core.errors import CheckpointError, ConfigError, DataError
 from otx.core.plugin import find_task
 from otx.engine.autoconfig import auto_configure, format_for_task
@@ -148,7 +149,23 @@ def _checkpoint_plan(command: Command, request: PlanRequest, work_dir: WorkDir, 
         checkpoint=checkpoint,
         choices=(f"checkpoint: {checkpoint.path} ({why})", *choices),
     )
+    if command == Command.PREDICT and request.source is not None:
+        return _with_source(plan, request.source)
     return _with_data(plan, load_data) if command in NEEDS_DATA else plan
+
+
+def _with_source(plan: RunPlan, source: PredictSource) -> RunPlan:
+    """A ``predict`` plan on ``source`` rather than a dataset: classes and input from the checkpoint alone."""
+    config = plan.config
+    names = config.label_names or ()
+    height, width = config.data.input_size
+    lines = (
+        f"labels: {len(names)} ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}; from the checkpoint)",
+        f"input:  {height}x{width}, batch {config.data.batch_size}",
+        f"source: {source.describe()}",
+    )
+    kept = tuple(line for line in plan.choices if not line.startswith("data:"))
+    return evolve(plan, source=source, choices=(*kept, *lines))
 
 
 def _find_checkpoint(command: Command, given: Path | None, work_dir: WorkDir) -> tuple[ResolvedCheckpoint, str]:

@@ -174,6 +174,12 @@ class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
             raise TypeError(msg)
         return _to_tv_tensors(target, image_size)
 
+    def placeholder_target(self, image_size: tuple[int, int]) -> dict[str, Any]:
+        """No objects, for an image to predict on."""
+        shapes = () if self.needs_shapes else None
+        empty = ObjectTargets(boxes=np.zeros((0, 4), np.float32), labels=np.zeros(0, np.int64), shapes=shapes)
+        return _to_tv_tensors(empty, image_size)
+
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> DetDataEntity:
         """Entity with the transformed boxes and labels."""
         return DetDataEntity(image=image, img_info=info, boxes=target["boxes"], labels=target["labels"])

@@ -104,6 +104,10 @@ class SemanticSegAdapter(TaskDataAdapter[SegDataEntity, SegBatchDataEntity]):
             )
         return tv_tensors.Mask(label_map)
 
+    def placeholder_target(self, image_size: tuple[int, int]) -> tv_tensors.Mask:
+        """A label map of ignored pixels, for an image to predict on."""
+        return tv_tensors.Mask(torch.full(image_size, IGNORE_INDEX, dtype=torch.uint8))
+
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> SegDataEntity:
         """Entity with the transformed label map."""
         return SegDataEntity(image=image, img_info=info, mask=target)

@@ -9,6 +9,7 @@ from datumaro.components.dataset_base import DatasetItem
 from torchvision import tv_tensors
 
 from otx.core.data.entity import ImageInfo, OTXBatchDataEntity, OTXDataEntity
+from otx.core.errors import ConfigError
 from otx.core.types.label import LabelHierarchy
 
 __all__ = ["TaskDataAdapter"]
@@ -43,6 +44,13 @@ class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
         ``tv_tensors`` (boxes, rasterized masks) only when a sample is loaded.
         """
         return target
+
+    def placeholder_target(self, image_size: tuple[int, int]) -> Any:
+        """A prepared target (as :meth:`prepare_target` returns) for an image of ``(height, width)`` without labels.
+
+        Predicting on new images (``predict --source``) passes it through the transforms; nothing reads it.
+        """
+        raise ConfigError(f"{type(self).__name__} cannot predict on unlabelled images: it has no placeholder_target")
 
     @abstractmethod
     def make_entity(self, image: tv_tensors.Image, info: ImageInfo, target: Any) -> EntityT:

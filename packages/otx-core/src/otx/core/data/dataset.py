@@ -20,7 +20,11 @@ EntityT = TypeVar("EntityT", bound=OTXDataEntity)
 
 
 class OTXDataset(Dataset[EntityT], Generic[EntityT]):
-    """Samples of one subset, decoded and transformed on access."""
+    """Samples of one subset, decoded and transformed on access.
+
+    A sample without a target (an image to predict on) gets the adapter's placeholder target. With
+    ``orient`` images are read upright by their EXIF orientation, as photo viewers show them.
+    """
 
     def __init__(
         self,
@@ -30,9 +34,12 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         mean: tuple[float, float, float],
         std: tuple[float, float, float],
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        *,
+        orient: bool = False,
     ) -> None:
         self.samples = list(samples)
         self.max_pixels = max_pixels
+        self.orient = orient
         self.adapter = adapter
         self.transforms = transforms
         self._to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std))])
@@ -43,14 +50,26 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
     def __getitem__(self, index: int) -> EntityT:
         sample = self.samples[index]
         path, array = sample.path, sample.array
-        pixels = read_image(path, self.max_pixels) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
+        pixels = (
+            read_image(path, self.max_pixels, orient=self.orient) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
+        )
+        return self.build(pixels, sample)
+
+    def build(self, pixels: torch.Tensor, sample: Sample, frame: int | None = None) -> EntityT:
+        """The entity of ``sample`` from its decoded ``uint8 (3, H, W)`` pixels (``frame``: of a video)."""
         image = tv_tensors.Image(pixels)
         ori_shape = (int(image.shape[-2]), int(image.shape[-1]))
-        image, target = self.transforms(image, self.adapter.prepare_target(sample.target, ori_shape))
+        target = (
+            self.adapter.placeholder_target(ori_shape)
+            if sample.target is None
+            else self.adapter.prepare_target(sample.target, ori_shape)
+        )
+        image, target = self.transforms(image, target)
         info = ImageInfo(
             index=sample.index,
             path=sample.path,
             ori_shape=ori_shape,
             img_shape=(int(image.shape[-2]), int(image.shape[-1])),
+            frame=frame,
         )
         return self.adapter.make_entity(self._to_float(image), info, target)

@@ -17,12 +17,14 @@ __all__ = ["ImageInfo", "OTXBatchDataEntity", "OTXBatchLossEntity", "OTXBatchPre
 
 @define(kw_only=True)
 class ImageInfo:
-    """Where an image came from and its size before and after transforms."""
+    """Where an image came from (a file, or a frame of a video file) and its size before and after transforms."""
 
     index: int
     path: str | None
     ori_shape: tuple[int, int]
     img_shape: tuple[int, int]
+    frame: int | None = None
+    """The frame number (from 0) where ``path`` is a video."""
 
 
 @define(kw_only=True)

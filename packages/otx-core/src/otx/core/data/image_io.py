@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.io import ImageReadMode, decode_image
 from torchvision.io import read_file as read_file_bytes
 
@@ -23,19 +23,24 @@ _TORCHVISION_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp"})
 Image.MAX_IMAGE_PIXELS = None  # PIL's fixed limit (a warning at 89 MP, an error at 179 MP) gives way to ours
 
 
-def read_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
-    """Decode ``path`` to a ``(3, H, W)`` uint8 RGB tensor; grayscale, palette and alpha are converted."""
+def read_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS, *, orient: bool = False) -> torch.Tensor:
+    """Decode ``path`` to a ``(3, H, W)`` uint8 RGB tensor; grayscale, palette, alpha and 16 bits are converted.
+
+    With ``orient`` the EXIF orientation is applied, so that a photo is upright as viewers show it;
+    datasets are read without it, as their annotations were drawn on the stored pixels.
+    """
     too_large = _over_pixel_cap(path, max_pixels)
     if too_large:
         raise DataError(f"Cannot read image {path}: {too_large}")
     if Path(path).suffix.lower() in _TORCHVISION_SUFFIXES:
         try:
-            pixels = decode_image(read_file_bytes(path), mode=ImageReadMode.RGB)
+            pixels = decode_image(read_file_bytes(path), mode=ImageReadMode.RGB, apply_exif_orientation=orient)
             return (pixels >> 8).to(torch.uint8) if pixels.dtype == torch.uint16 else pixels
         except RuntimeError:
             pass  # unusual encodings (CMYK JPEG): PIL below decodes them or names the problem
     try:
-        with Image.open(path) as image:
+        with Image.open(path) as opened:
+            image = ImageOps.exif_transpose(opened) if orient else opened
             if image.mode in ("I;16", "I;16B", "I;16L", "I"):
                 return array_to_tensor((np.array(image, dtype=np.uint32) >> 8).clip(0, 255).astype(np.uint8))
             return array_to_tensor(np.array(image.convert("RGB")))

@@ -10,7 +10,7 @@ __all__ = ["Sample"]
 
 @frozen(kw_only=True)
 class Sample:
-    """An image (by path, or in memory when the dataset has no files) and its target."""
+    """An image (by path, or in memory when the dataset has no files) and its target (``None``: unlabelled)."""
 
     index: int
     path: str | None
