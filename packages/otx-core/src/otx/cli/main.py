@@ -36,6 +36,16 @@ Overrides = Annotated[
     list[str] | None,
     Parameter(name="--set", help="Recipe override KEY=VALUE, e.g. --set optimizer.lr=0.01 (repeatable)."),
 ]
+Accelerator = Annotated[
+    str | None, Parameter(help="auto (Intel XPU, then CUDA, then CPU), cpu, cuda or xpu (default: the recipe's, auto).")
+]
+Devices = Annotated[
+    str | None,
+    Parameter(help="Devices per node: a count (CPU: processes), -1 (all) or GPU indices 0,1; >1 trains with DDP."),
+]
+NumNodes = Annotated[int | None, Parameter(help="Machines in a multi-node run (see docs/devices.md).")]
+Strategy = Annotated[str | None, Parameter(help="Lightning strategy, e.g. ddp (default: auto, DDP for >1 process).")]
+Precision = Annotated[str | None, Parameter(help="32-true, bf16-mixed, 16-mixed (GPU), ... (default: the recipe's).")]
 HPOTrials = Annotated[
     int | None, Parameter(help="HPO: trials in the study in all, earlier runs' included (default: hpo.trials, 20).")
 ]
@@ -67,9 +77,16 @@ def train(
     model: str | None = None,
     config: Annotated[Path | None, Parameter(help="A saved config.yaml (or run folder) to replay.")] = None,
     max_epochs: int | None = None,
-    batch_size: int | None = None,
+    batch_size: Annotated[
+        str | None, Parameter(help="Batch size, or auto: the largest that fits the GPU, the LR scaled with it.")
+    ] = None,
     seed: int | None = None,
     work_dir: WorkDirArg = Path("otx-workspace"),
+    accelerator: Accelerator = None,
+    devices: Devices = None,
+    num_nodes: NumNodes = None,
+    strategy: Strategy = None,
+    precision: Precision = None,
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
     checkpoint: Annotated[
         Path | None,
@@ -104,16 +121,14 @@ def train(
         Model name from ``otx find`` or a recipe .yaml; default: the task's default model.
     max_epochs
         Number of epochs (overrides the recipe).
-    batch_size
-        Batch size (overrides the recipe).
     seed
         Seed for the split, initialisation and data order (default: the recipe's, or the replayed config's).
     """
     from otx.core.config.overrides import parse_overrides
 
     overrides = parse_overrides(set or [])
-    if batch_size is not None:
-        overrides["data.batch_size"] = batch_size
+    overrides.update(_batch_size(batch_size))
+    overrides.update(_device_overrides(accelerator, devices, num_nodes, strategy, precision))
     engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
     search = _hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, hpo_workers)
     if hpo and resume:
@@ -176,6 +191,34 @@ def hpo(
         overrides["trainer.max_epochs"] = max_epochs
     engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
     engine.hpo(**_hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, workers))
+
+
+def _batch_size(value: str | None) -> dict[str, Any]:
+    """Overrides for ``--batch_size N`` or ``--batch_size auto``."""
+    if value is None:
+        return {}
+    if value == "auto":
+        return {"data.auto_batch_size": True}
+    if not value.isdigit() or int(value) < 1:
+        raise _usage_error(f"--batch_size takes a positive number or auto, got {value!r}")
+    return {"data.batch_size": int(value), "data.auto_batch_size": False}
+
+
+def _device_overrides(
+    accelerator: str | None, devices: str | None, num_nodes: int | None, strategy: str | None, precision: str | None
+) -> dict[str, Any]:
+    """``trainer.*`` overrides for the device flags that were given."""
+    count: int | str | None = devices
+    if devices is not None and devices.lstrip("-").isdigit():
+        count = int(devices)
+    given = {
+        "trainer.accelerator": accelerator,
+        "trainer.devices": count,
+        "trainer.num_nodes": num_nodes,
+        "trainer.strategy": strategy,
+        "trainer.precision": precision,
+    }
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _hpo_settings(

@@ -16,6 +16,7 @@ from otx.core.model.base import OTXModel
 from otx.core.plugin import find_task, import_class, import_object
 from otx.core.types.label import LabelInfo
 from otx.engine.checkpoint import AtomicCheckpointIO, ResolvedCheckpoint
+from otx.engine.devices.trainer_args import trainer_device_arguments
 from otx.engine.divergence import DivergenceGuard
 from otx.engine.loggers import build_loggers
 from otx.engine.progress import progress_callback
@@ -91,11 +92,11 @@ def build_trainer(
 ) -> lightning.Trainer:
     """A Lightning trainer for the config's trainer settings, logging to ``run``."""
     settings = config.trainer
+    devices = trainer_device_arguments(settings)
+    plugins = [AtomicCheckpointIO(), *devices.pop("plugins", [])]
     return lightning.Trainer(
         max_epochs=settings.max_epochs,
-        precision=settings.precision,  # type: ignore[arg-type]
-        accelerator=settings.accelerator,
-        devices=settings.devices,
+        **devices,
         gradient_clip_val=settings.gradient_clip_val,
         deterministic=settings.deterministic,
         log_every_n_steps=settings.log_every_n_steps,
@@ -103,7 +104,7 @@ def build_trainer(
         default_root_dir=run,
         logger=build_loggers(settings, run, log_version),
         callbacks=[*callbacks, progress_callback(), DivergenceGuard()],
-        plugins=[AtomicCheckpointIO()],
+        plugins=plugins,
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
         enable_model_summary=False,
         num_sanity_val_steps=0,

@@ -30,6 +30,7 @@ from otx.engine.commands.explain import run_explain
 from otx.engine.commands.prediction import run_predict
 from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
+from otx.engine.devices.ranks import is_rank_zero
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.preflight import check_benchmark_arguments, check_work_dir
 from otx.engine.report import print_choices
@@ -264,9 +265,10 @@ class Engine:
         )
 
     def _start(self, command: Command, **arguments: Any) -> RunPlan:
-        """Resolve the command's plan and print it: what is printed is what runs."""
+        """Resolve the command's plan and print it (on rank zero only): what is printed is what runs."""
         plan = self.plan(command, **arguments)
-        print_choices(str(command), plan.choices)
+        if is_rank_zero():
+            print_choices(str(command), plan.choices)
         self.last_plan = plan
         return plan
 
@@ -283,6 +285,7 @@ def _quiet_lightning() -> None:
         ".*smaller than the logging interval.*",
         ".*does not have many workers.*",
         ".*exists and is not empty.*",
+        ".*sync_dist=True.*",  # epoch metrics are torchmetrics results, gathered from every process already
     ):
         warnings.filterwarnings("ignore", message=message)
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):

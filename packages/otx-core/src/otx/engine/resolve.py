@@ -1,6 +1,7 @@
 """Plan resolution: the one place, and the one order, in which a command's plan is decided.
 
-checkpoint (torch or IR) -> task -> model -> data (format, labels, input size) -> trainer settings.
+checkpoint (torch or IR) -> task -> model -> data (format, labels, input size) -> trainer settings
+(accelerator, devices, strategy: see :mod:`otx.engine.devices`).
 
 With a checkpoint (or a resumed run), task and model come from it and only the data from
 ``data_root``; a flag that would change anything else is refused with a one-line error, never
@@ -24,6 +25,7 @@ from otx.core.plugin import find_task
 from otx.engine.autoconfig import auto_configure, format_for_task
 from otx.engine.checkpoint import ResolvedCheckpoint, read_checkpoint
 from otx.engine.deploy import IR_FP32
+from otx.engine.devices.selection import process_count, resolve_devices
 from otx.engine.incremental import incremental_report
 from otx.engine.plan import Command, PlanRequest, RunPlan
 from otx.engine.workdir import WorkDir
@@ -48,6 +50,11 @@ EVALUATION_KEYS = frozenset(
 )
 """Keys a command that starts from a checkpoint may change: where the data is and how it runs."""
 
+RESUME_KEYS = frozenset(
+    {"trainer.max_epochs", "trainer.accelerator", "trainer.devices", "trainer.num_nodes", "trainer.strategy"}
+)
+"""Keys a resumed run may change: how long it trains and on what."""
+
 NEEDS_DATA = frozenset({Command.TRAIN, Command.TEST, Command.PREDICT, Command.OPTIMIZE, Command.EXPLAIN})
 
 LoadData = Callable[[RunConfig], OTXDataModule]
@@ -67,10 +74,34 @@ def read_run_config(path: Path) -> RunConfig:
 def resolve_plan(command: Command, request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -> RunPlan:
     """The plan ``command`` runs for ``request``; the data is imported once through ``load_data``."""
     if command == Command.TRAIN and request.resume:
-        return _resume_plan(request, work_dir, load_data)
-    if command == Command.TRAIN:
-        return _train_plan(request, load_data)
-    return _checkpoint_plan(command, request, work_dir, load_data)
+        plan = _resume_plan(request, work_dir, load_data)
+    elif command == Command.TRAIN:
+        plan = _train_plan(request, load_data)
+    else:
+        plan = _checkpoint_plan(command, request, work_dir, load_data)
+    return _with_devices(plan, request)
+
+
+def _with_devices(plan: RunPlan, request: PlanRequest) -> RunPlan:
+    """The plan on a concrete accelerator, device count and strategy, with the line that says so.
+
+    A command other than ``train`` runs on one device of this machine (``auto`` unless given), not on
+    the devices its checkpoint was trained on.
+    """
+    trainer = plan.config.trainer
+    if plan.command != Command.TRAIN:
+        given = request.overrides
+        trainer = evolve(
+            trainer,
+            accelerator=given.get("trainer.accelerator", "auto"),
+            devices=given.get("trainer.devices", "auto"),
+            num_nodes=1,
+            strategy="auto",
+        )
+        if process_count(trainer.devices, "cpu") > 1:
+            raise ConfigError(f"{plan.command} runs on one device; several devices (trainer.devices) apply to train")
+    trainer, line = resolve_devices(trainer)
+    return evolve(plan, config=evolve(plan.config, trainer=trainer), choices=(*plan.choices, line))
 
 
 def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
@@ -122,7 +153,7 @@ def _resume_plan(request: PlanRequest, work_dir: WorkDir, load_data: LoadData) -
         raise CheckpointError(f"Cannot resume {run}: it has no checkpoints/last.ckpt yet; start a new run")
     recorded = read_run_config(run)
     config, choices = _apply_request(
-        recorded, request, f"the run being resumed ({run})", "the resumed run", frozenset({"trainer.max_epochs"})
+        recorded, request, f"the run being resumed ({run})", "the resumed run", RESUME_KEYS
     )
     plan = RunPlan(
         command=Command.TRAIN,
@@ -267,7 +298,6 @@ def _with_data(plan: RunPlan, load_data: LoadData) -> RunPlan:
     ]
     if plan.command == Command.TRAIN:
         lines.append(
-            f"train:  {trainer.max_epochs} epochs, seed {config.seed}, precision {trainer.precision}, "
-            f"accelerator {trainer.accelerator}"
+            f"train:  {trainer.max_epochs} epochs, seed {config.seed}"
         )
     return evolve(plan, config=config, choices=(*plan.choices, *lines))

@@ -18,6 +18,7 @@ from otx.core.types.label import LabelHierarchy
 from otx.core.types.task import OTXTaskType
 
 __all__ = [
+    "ACCELERATORS",
     "DEFAULT_MAX_PIXELS",
     "LOGGERS",
     "PRECISIONS",
@@ -32,6 +33,9 @@ __all__ = [
 
 PRECISIONS = ("32-true", "32", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true", "64", "16", "bf16")
 """``trainer.precision`` values Lightning accepts."""
+
+ACCELERATORS = ("auto", "cpu", "cuda", "xpu")
+"""``trainer.accelerator`` values: ``auto`` picks an Intel XPU, then a CUDA GPU, then the CPU."""
 
 DEFAULT_MAX_PIXELS = 100_000_000
 """The default of ``data.max_image_pixels``: 100 MP (10000 x 10000, 300 MB decoded)."""
@@ -75,6 +79,9 @@ class DataConfig:
 
     input_size: tuple[int, int] = field(default=(224, 224), validator=each(at_least(1)))
     batch_size: int = field(default=32, validator=at_least(1))
+    auto_batch_size: bool = False
+    """On a GPU (CUDA or XPU), train with the largest batch that fits (from ``batch_size`` up), the learning
+    rate scaled linearly with it; the run's config records the batch found. The CPU keeps ``batch_size``."""
     num_workers: int | Literal["auto"] = field(default="auto", validator=at_least(0, allow=("auto",)))
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = field(default=(0.229, 0.224, 0.225), validator=each(finite_above(0)))
@@ -97,8 +104,14 @@ class TrainerConfig:
 
     max_epochs: int = field(default=10, validator=at_least(1))
     precision: str = field(default="32-true", validator=one_of(PRECISIONS))
-    accelerator: str = "auto"
+    accelerator: str = field(default="auto", validator=one_of(ACCELERATORS))
     devices: int | str = "auto"
+    """Devices per node: a count (on the CPU: processes), ``"auto"`` (one), or GPU indices such as ``"0,2"``."""
+    num_nodes: int = field(default=1, validator=at_least(1))
+    strategy: str = "auto"
+    """Lightning's strategy; ``auto``: DDP when more than one device or node trains, none otherwise."""
+    ipex: bool = True
+    """On the CPU, train through ``ipex.optimize`` when intel-extension-for-pytorch is installed and matches torch."""
     gradient_clip_val: float | None = field(default=None, validator=finite_above(0, allow_none=True))
     deterministic: bool = False
     log_every_n_steps: int = field(default=10, validator=at_least(1))

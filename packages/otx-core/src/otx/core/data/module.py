@@ -13,6 +13,7 @@ from datumaro.components.annotation import AnnotationType, LabelCategories
 from datumaro.components.dataset import Dataset
 from datumaro.components.media import Image as DmImage
 from lightning import LightningDataModule
+from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import DataLoader
 
 from otx.core.config.recipe import DataConfig
@@ -167,15 +168,33 @@ class OTXDataModule(LightningDataModule):
         return default_num_workers() if workers == "auto" else workers
 
     def _loader(
-        self, subset: str, shuffle: bool, augment: bool | None = None, batch_size: int | None = None
+        self,
+        subset: str,
+        shuffle: bool,
+        augment: bool | None = None,
+        batch_size: int | None = None,
+        evaluation: bool = False,
     ) -> DataLoader[Any]:
+        """A loader of ``subset``; an ``evaluation`` loader of a distributed run gives each process its own share.
+
+        That share is unpadded (no image is evaluated twice, the processes' counts differ by at most
+        one); the task's metrics gather every process's states. Training batches are Lightning's
+        distributed sampler's.
+        """
         dataset = self.dataset(subset, augment)
         workers = self.num_workers
+        processes = self.trainer.world_size if self.trainer is not None else 1
+        sampler = None
+        if evaluation and processes > 1 and self.trainer is not None:
+            sampler = UnrepeatedDistributedSampler(
+                dataset, num_replicas=processes, rank=self.trainer.global_rank, shuffle=False
+            )
         return DataLoader(
             dataset,
             batch_size=batch_size or self.config.batch_size,
             shuffle=shuffle,
-            drop_last=shuffle and len(dataset) > self.config.batch_size,
+            sampler=sampler,
+            drop_last=shuffle and len(dataset) // processes > self.config.batch_size,
             num_workers=workers,
             persistent_workers=workers > 0,
             collate_fn=self.adapter.collate,
@@ -187,11 +206,11 @@ class OTXDataModule(LightningDataModule):
 
     def val_dataloader(self) -> DataLoader[Any]:
         """Validation batches."""
-        return self._loader("val", shuffle=False)
+        return self._loader("val", shuffle=False, evaluation=True)
 
     def test_dataloader(self) -> DataLoader[Any]:
         """Test batches (the validation subset where the dataset has no test subset)."""
-        return self._loader("test", shuffle=False)
+        return self._loader("test", shuffle=False, evaluation=True)
 
     def calibration_dataloader(self) -> DataLoader[Any]:
         """Single training images with the deterministic validation pipeline, for INT8 calibration."""

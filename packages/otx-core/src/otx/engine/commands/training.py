@@ -1,5 +1,7 @@
 """``train``: fit the plan's model on its data, keep the best and the last epoch's checkpoints, report the best."""
 
+import copy
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -7,17 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import lightning
+from attrs import evolve
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import dump_yaml, unstructure
+from otx.core.data.module import OTXDataModule
 from otx.engine.build import DataModules, build_model, build_trainer
 from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_checkpoint
+from otx.engine.devices.batch_size import choose_batch_size
+from otx.engine.devices.coverage import ValidationCoverage
+from otx.engine.devices.ipex import ipex_callbacks
+from otx.engine.devices.ranks import is_rank_zero
 from otx.engine.incremental import start_incremental
 from otx.engine.loggers import stopping_callbacks
 from otx.engine.plan import RunPlan
 from otx.engine.plots.recorder import FigureRecorder
-from otx.engine.report import METRICS_FILE, print_summary, scalars, write_metrics
+from otx.engine.report import METRICS_FILE, print_choices, print_summary, scalars, write_metrics
 from otx.engine.resolve import CONFIG_FILE
 from otx.engine.resumable import LAST_CHECKPOINT, LastEpochCheckpoint, RandomStates
 from otx.engine.run_report import write_run_report
@@ -44,8 +52,12 @@ def run_train(
 
     ``run`` is the folder to train in (an HPO trial's, which ``.latest/train`` never points at); by
     default a new run folder of the work dir. SIGINT/SIGTERM stop the run with :class:`Interrupted`,
-    whose message says how to resume it.
+    whose message says how to resume it. In a distributed run only rank zero writes the run folder;
+    the other processes train in a scratch folder that is removed when they end.
     """
+    if not is_rank_zero():
+        with tempfile.TemporaryDirectory(prefix="otx-rank-") as scratch:
+            return _fit(plan, Path(scratch), None, data, callbacks, writes=False)
     track = run is None or plan.resume_run is not None
     folder = plan.resume_run or run or work_dir.new_run(plan.command)
     on_last = partial(work_dir.point_latest, plan.command, folder) if track else None
@@ -58,21 +70,32 @@ def run_train(
 
 
 def _fit(
-    plan: RunPlan, run: Path, on_last: Callable[[], None] | None, data: DataModules, callbacks: Sequence[Callback]
+    plan: RunPlan,
+    run: Path,
+    on_last: Callable[[], None] | None,
+    data: DataModules,
+    callbacks: Sequence[Callback],
+    writes: bool = True,
 ) -> dict[str, float]:
-    """Fit in ``run``; ``on_last`` is called each time the run has a new ``last.ckpt``."""
+    """Fit in ``run``; ``on_last`` is called each time the run has a new ``last.ckpt``.
+
+    ``writes`` is false on the processes of a distributed run other than rank zero: they train and
+    validate with it, and leave config, metrics, reports and the summary to it.
+    """
+    plan, datamodule, accelerated = _run_settings(plan, data, writes)
     config = plan.config
     lightning.seed_everything(config.seed, verbose=False)
-    datamodule = data.get(config)
     model = build_model(config)
     if plan.start_from is not None:
         start_incremental(model, plan.start_from)
-    dump_yaml(unstructure(config), run / CONFIG_FILE)
+    if writes:
+        dump_yaml(unstructure(config), run / CONFIG_FILE)
     best = ModelCheckpoint(
         dirpath=run / "checkpoints", filename="best", monitor=model.monitor, mode="max", enable_version_counter=False
     )
     last = LastEpochCheckpoint(run / "checkpoints", on_saved=on_last)
     figures = FigureRecorder()
+    coverage = ValidationCoverage()
     trainer = build_trainer(
         config,
         run,
@@ -82,6 +105,8 @@ def _fit(
             RandomStates(),
             _SaveRunConfig(config),
             figures,
+            coverage,
+            *accelerated,
             *stopping_callbacks(config.trainer, model.monitor),
             *callbacks,
         ],
@@ -92,9 +117,13 @@ def _fit(
     trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
     elapsed = time.perf_counter() - start
     chosen = Path(best.best_model_path) if best.best_model_path else last.path
-    model.load_state_dict(read_checkpoint(chosen).state_dict or {})
+    state: Any = read_checkpoint(chosen).state_dict if writes else None
+    model.load_state_dict(trainer.strategy.broadcast(state, src=0) or {})  # rank zero's file, every rank's model
     metrics = scalars(trainer.validate(model, datamodule=datamodule, verbose=False)[0])
-    write_metrics({**metrics, "epochs": float(trainer.current_epoch), "train_seconds": elapsed}, run / METRICS_FILE)
+    if not writes:
+        return metrics
+    facts = {"epochs": float(trainer.current_epoch), "train_seconds": elapsed, "val_images": float(coverage.images)}
+    write_metrics({**metrics, **facts}, run / METRICS_FILE)
     write_run_report(
         plan,
         run,
@@ -111,6 +140,24 @@ def _fit(
         {"run": str(run), "checkpoint": str(chosen), "train time": f"{elapsed:.1f} s"},
     )
     return metrics
+
+
+def _run_settings(plan: RunPlan, data: DataModules, writes: bool) -> tuple[RunPlan, OTXDataModule, list[Callback]]:
+    """The settings only training decides: an adaptive batch size, IPEX on the CPU; printed and kept in the plan."""
+    config = plan.config
+    datamodule = data.get(config)
+    lines = []
+    if config.data.auto_batch_size:
+        lightning.seed_everything(config.seed, verbose=False)
+        config, line = choose_batch_size(config, build_model(config), datamodule)
+        datamodule = copy.copy(datamodule)
+        datamodule.config = config.data
+        lines.append(line)
+    accelerated, ipex_line = ipex_callbacks(config.trainer.accelerator, config.trainer.precision, config.trainer.ipex)
+    lines += [ipex_line] if ipex_line else []
+    if lines and writes:
+        print_choices(str(plan.command), lines)
+    return evolve(plan, config=config, choices=(*plan.choices, *lines)), datamodule, accelerated
 
 
 def _resume_hint(exc: Interrupted, run: Path, work_dir: WorkDir) -> str:
