@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import torch
+from PIL import Image
 
 from otx.core.config.structure import load_yaml
 
@@ -121,9 +122,16 @@ def _empty_folder(tmp: Path) -> Path:
     return tmp / "empty"
 
 
+def _no_images(tmp: Path) -> Path:
+    (tmp / "no_images").mkdir()
+    (tmp / "no_images" / "notes.txt").write_text("no images here")
+    return tmp / "no_images"
+
+
 def _unknown_format(tmp: Path) -> Path:
-    (tmp / "unknown").mkdir()
-    (tmp / "unknown" / "notes.txt").write_text("no images here")
+    (tmp / "unknown" / "a" / "b").mkdir(parents=True)
+    (tmp / "unknown" / "notes.txt").write_text("a file beside folders: no class-folder tree")
+    Image.new("RGB", (8, 8)).save(tmp / "unknown" / "a" / "b" / "x.png")
     return tmp / "unknown"
 
 
@@ -142,6 +150,7 @@ BAD_INPUTS: dict[str, tuple[Builder, list[str]]] = {
         lambda tmp, data, make: ["train", "--data_root", data / "circle" / "circle_00.png"],
         ["circle_00.png"],
     ),
+    "no images": (lambda tmp, data, make: ["train", "--data_root", _no_images(tmp)], ["holds no images", "no_images"]),
     "unknown format": (lambda tmp, data, make: ["train", "--data_root", _unknown_format(tmp)], ["Cannot recognise"]),
     "unknown model": (
         lambda tmp, data, make: ["train", "--data_root", data, "--model", "resnet9000"],

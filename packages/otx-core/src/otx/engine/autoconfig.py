@@ -6,7 +6,9 @@ from typing import Any
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import apply_overrides, load_yaml, structure
+from otx.core.data.custom_format import installed_formats
 from otx.core.data.formats import candidate_formats, check_data_root, choose_format
+from otx.core.data.strays import scan
 from otx.core.errors import ConfigError, DataError
 from otx.core.plugin import TaskSpec, all_specs, allow_code_from, find_task
 from otx.core.types.task import OTXTaskType
@@ -83,10 +85,31 @@ def auto_configure(
     if seed is not None:
         base["seed"] = seed
     config = recipe_config(spec, model, base, overrides)
-    how = "given" if task is not None else "derived from the format"
+    how = "given" if task is not None else f"derived from the format{_other_readings(spec, data_format, candidates)}"
     choices = [
         f"task:   {spec.task.value} ({how})",
         f"model:  {config.model.name} ({'given' if model else 'default for the task'})",
         f"data:   {data_format} in {root} (detected)",
     ]
+    ignored = scan(root).note()
+    if ignored:
+        choices.append(f"ignored: {ignored}")
     return config, choices
+
+
+def _other_readings(chosen: TaskSpec, data_format: str, candidates: list[str]) -> str:
+    """Where the folder also reads as other tasks: why this reading won, and the ``--task`` for each other one."""
+    others: dict[OTXTaskType, str] = {}
+    for fmt in candidates:
+        for spec in all_specs().values():
+            if spec.task != chosen.task and fmt in spec.default_for_formats:
+                others.setdefault(spec.task, _layout(fmt))
+    if not others:
+        return ""
+    alternatives = "; ".join(f"as {task.value} ({layout}) with --task {task.value}" for task, layout in others.items())
+    return f": {_layout(data_format)} is the most specific reading of the folder; it also reads {alternatives}"
+
+
+def _layout(data_format: str) -> str:
+    reader = installed_formats().get(data_format)
+    return reader.layout if reader is not None and reader.layout else data_format

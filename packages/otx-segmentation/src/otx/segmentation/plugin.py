@@ -13,6 +13,7 @@ PLUGIN = TaskPlugin(
             default_model="tiny_seg",
             dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
             formats=(
+                "mask_folders",
                 "common_semantic_segmentation_with_subset_dirs",
                 "common_semantic_segmentation",
                 "cityscapes",
@@ -22,6 +23,7 @@ PLUGIN = TaskPlugin(
                 "ade20k2020",
             ),
             default_for_formats=(
+                "mask_folders",
                 "common_semantic_segmentation_with_subset_dirs",
                 "common_semantic_segmentation",
                 "cityscapes",
@@ -33,6 +35,7 @@ PLUGIN = TaskPlugin(
             dataset_formats=(
                 "otx.segmentation.formats.cityscapes:CITYSCAPES",
                 "otx.segmentation.formats.voc:VOC_SEGMENTATION",
+                "otx.segmentation.formats.mask_folders:MASK_FOLDERS",
             ),
         ),
     ),

@@ -17,6 +17,7 @@ from datumaro.components.media import Image as DmImage
 
 from otx.core.data.custom_format import DatasetFormat
 from otx.core.data.image_io import IMAGE_SUFFIXES
+from otx.core.data.strays import data_entries
 
 __all__ = ["FLAT_FOLDERS", "IMAGE_FOLDERS", "IMAGE_FOLDERS_WITH_SUBSETS", "SUBSET_FOLDERS"]
 
@@ -27,24 +28,20 @@ SUBSET_FOLDERS = "image_folders_with_subsets"
 SUBSET_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test", "testing"})
 
 
-def _visible_children(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-
-
 def _is_class_folder_tree(root: Path) -> bool:
-    """True when every visible entry of ``root`` is a folder holding image files and no folders."""
-    children = _visible_children(root)
+    """True when every entry of ``root`` (strays aside) is a folder holding image files and no folders."""
+    children = data_entries(root)
     if not children or any(not c.is_dir() for c in children):
         return False
     for class_dir in children:
-        entries = _visible_children(class_dir)
+        entries = data_entries(class_dir)
         if any(e.is_dir() for e in entries) or not any(e.suffix.lower() in IMAGE_SUFFIXES for e in entries):
             return False
     return True
 
 
 def _has_subset_folders(root: Path) -> bool:
-    children = _visible_children(root)
+    children = data_entries(root)
     return bool(children) and all(c.is_dir() and c.name.lower() in SUBSET_NAMES for c in children)
 
 
@@ -53,17 +50,17 @@ def _detect_flat(root: Path) -> bool:
 
 
 def _detect_subsets(root: Path) -> bool:
-    return _has_subset_folders(root) and all(_is_class_folder_tree(c) for c in _visible_children(root))
+    return _has_subset_folders(root) and all(_is_class_folder_tree(c) for c in data_entries(root))
 
 
 def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
     """A Datumaro dataset with one ``Label`` per image, named after its folder."""
-    class_names = sorted({d.name for folder in subsets.values() for d in _visible_children(folder)})
+    class_names = sorted({d.name for folder in subsets.values() for d in data_entries(folder)})
     label_ids = {name: i for i, name in enumerate(class_names)}
     items, skipped = [], []
     for subset, folder in subsets.items():
-        for class_dir in _visible_children(folder):
-            for file in _visible_children(class_dir):
+        for class_dir in data_entries(folder):
+            for file in data_entries(class_dir):
                 if file.suffix.lower() not in IMAGE_SUFFIXES:
                     skipped.append(file)
                     continue
@@ -86,7 +83,7 @@ def _load_flat(root: Path) -> Dataset:
 
 
 def _load_subsets(root: Path) -> Dataset:
-    return _read(root, {c.name: c for c in _visible_children(root)})
+    return _read(root, {c.name: c for c in data_entries(root)})
 
 
 IMAGE_FOLDERS = DatasetFormat(

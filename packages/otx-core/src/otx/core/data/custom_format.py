@@ -26,6 +26,11 @@ class DatasetFormat:
     """The folder layout in a few words, for the error when no format matches a folder."""
     supersedes: tuple[str, ...] = ()
     """Datumaro formats left out of a folder's candidates where this reader detects it (same layout, read better)."""
+    outranks: tuple[str, ...] = ()
+    """Readers that also detect this reader's layouts but read them as another task: this reading is listed first.
+
+    The other reading stays a candidate, chosen with ``--task``.
+    """
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from datumaro.components.dataset import Dataset
 
 from otx.core.data.custom_format import installed_formats
 from otx.core.data.image_io import IMAGE_SUFFIXES
+from otx.core.data.strays import NOT_DATASET_SUFFIXES, scan
 from otx.core.errors import DataError
 from otx.core.plugin import all_specs, package_for_task
 from otx.core.types.task import OTXTaskType
@@ -23,12 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["NOT_DATASET_SUFFIXES", "candidate_formats", "check_data_root", "choose_format", "import_dataset"]
 
-NOT_DATASET_SUFFIXES = frozenset({".gz", ".tgz", ".tar", ".zip", ".7z", ".bz2", ".xz", ".rar", ".h5", ".hdf5"})
-"""Archives and array stores: never a dataset layout OTX reads, so format detection ignores them."""
-
 
 def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
-    """The data root as a path, or an error if it is missing or empty."""
+    """The data root as a path, or an error if it is missing, empty or holds no image."""
     if data_root is None:
         raise DataError("No dataset given: pass --data_root DIR (a folder of images or a dataset in a known format)")
     root = Path(data_root).expanduser()
@@ -38,12 +36,17 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
         raise DataError(f"--data_root must be a folder, got a file: {root}")
     if not any(p for p in root.iterdir() if not p.name.startswith(".")):
         raise DataError(f"Dataset folder is empty: {root}")
+    if not scan(root).images:
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise DataError(f"{root} holds no images: no {suffixes} file in it or in any folder below it")
     return root
 
 
 def candidate_formats(root: Path) -> list[str]:
     """Every format ``root`` matches: the installed readers' first, then Datumaro's that none of them supersedes."""
-    own = [reader for reader in installed_formats().values() if reader.detect(root)]
+    detected = [reader for reader in installed_formats().values() if reader.detect(root)]
+    outranked = {name for reader in detected for name in reader.outranks}
+    own = sorted(detected, key=lambda reader: reader.name in outranked)  # stable: declaration order otherwise
     left_out = {name for reader in own for name in (reader.name, *reader.supersedes)}
     datumaro = [name for name in _datumaro_environment(root).detect_dataset(str(root)) if name not in left_out]
     return [*(reader.name for reader in own), *datumaro]

@@ -1,0 +1,102 @@
+"""Files and folders that belong to no dataset: left out of format detection and import, and reported once.
+
+Real folders carry what operating systems, editors and other tools leave behind (``.DS_Store``,
+``Thumbs.db``, ``README.txt``, ``labels.cache``, an empty ``test/``). Readers list a folder with
+:func:`data_entries` and never see them; :func:`scan` finds them all for the one counted note.
+"""
+
+import os
+from pathlib import Path
+
+from attrs import frozen
+
+from otx.core.data.image_io import IMAGE_SUFFIXES
+
+__all__ = ["NOT_DATASET_SUFFIXES", "FolderScan", "data_entries", "is_stray", "scan"]
+
+NOT_DATASET_SUFFIXES = frozenset({".gz", ".tgz", ".tar", ".zip", ".7z", ".bz2", ".xz", ".rar", ".h5", ".hdf5"})
+"""Archives and array stores: never a dataset layout OTX reads."""
+
+_JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx", "__pycache__"})
+_DOC_STEMS = frozenset({"readme", "license", "licence", "changelog", "notice", "citation", "authors"})
+_STRAY_SUFFIXES = frozenset(
+    {".md", ".rst", ".html", ".pdf", ".cache", ".tmp", ".bak", ".swp", ".log", ".pyc", ".lock", ".ipynb"}
+    | NOT_DATASET_SUFFIXES
+)
+
+
+def _stray_name(name: str) -> bool:
+    lower = name.lower()
+    if lower.startswith(".") or lower in _JUNK_NAMES:
+        return True
+    return lower.partition(".")[0] in _DOC_STEMS or os.path.splitext(lower)[1] in _STRAY_SUFFIXES
+
+
+def _holds_data(folder: Path) -> bool:
+    """Whether ``folder`` holds, at any depth, a file that is not stray."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    for entry in entries:
+        if _stray_name(entry.name):
+            continue
+        if not entry.is_dir() or _holds_data(Path(entry.path)):
+            return True
+    return False
+
+
+def is_stray(path: Path) -> bool:
+    """Whether ``path`` is no part of any dataset: system, documentation or cache file, or an empty folder."""
+    return _stray_name(path.name) or (path.is_dir() and not _holds_data(path))
+
+
+def data_entries(folder: Path) -> list[Path]:
+    """The entries of ``folder`` that may belong to a dataset, sorted by name."""
+    return sorted(p for p in folder.iterdir() if not is_stray(p))
+
+
+@frozen
+class FolderScan:
+    """What a walk of a data root found: the stray entries (relative paths) and whether any image is there."""
+
+    strays: tuple[str, ...]
+    images: int
+
+    def note(self, limit: int = 5) -> str | None:
+        """``"3 entries that hold no data: README.txt, .DS_Store, empty/"``, or ``None`` when there are none."""
+        if not self.strays:
+            return None
+        shown = ", ".join(self.strays[:limit])
+        more = f" and {len(self.strays) - limit} more" if len(self.strays) > limit else ""
+        plural = "entry" if len(self.strays) == 1 else "entries"
+        return f"{len(self.strays)} {plural} that hold no data: {shown}{more}"
+
+
+def scan(root: Path) -> FolderScan:
+    """Walk ``root`` once: stray files and folders (not entered), and the number of images."""
+    strays: list[str] = []
+    images = _scan(root, root, strays)
+    return FolderScan(strays=tuple(strays), images=images)
+
+
+def _scan(root: Path, folder: Path, strays: list[str]) -> int:
+    """The images under ``folder``; adds its stray entries (paths relative to ``root``) to ``strays``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return 0
+    images = 0
+    for entry in entries:
+        path = Path(entry.path)
+        relative = path.relative_to(root).as_posix()
+        if entry.is_dir():
+            if _stray_name(entry.name) or not _holds_data(path):
+                strays.append(f"{relative}/")
+            else:
+                images += _scan(root, path, strays)
+        elif _stray_name(entry.name):
+            strays.append(relative)
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            images += 1
+    return images
