@@ -9,6 +9,9 @@ and trial counts) and ``best_config.yaml``: the plan with the best trial's param
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Sequence
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,9 @@ from otx.engine.resolve import CONFIG_FILE, resolve_plan
 from otx.engine.workdir import WorkDir
 
 __all__ = ["HPOResult", "run_hpo"]
+
+_READY_WAIT = 600.0
+"""Seconds the command's own worker waits for the spawned ones to import their libraries and open the study."""
 
 
 @frozen(kw_only=True)
@@ -101,6 +107,7 @@ def run_hpo(plan: RunPlan, work_dir: WorkDir, data: DataModules, workers: int = 
     )
     _run_workers(search, workers, data)
     study = open_study(settings, url, name, seed=config.seed)
+    _fail_dead(study)
     if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         console.print("[bold cyan]otx[/] hpo: waiting for the trials other processes are running")
         wait_for_others(study)
@@ -115,14 +122,14 @@ def _check_overrides(config: RunConfig, params: tuple[SearchParam, ...]) -> None
     structure(apply_overrides(unstructure(config), to_overrides(values, params, config)), RunConfig)
 
 
-def _work(search: _Search, worker: int, data: DataModules) -> None:
-    """Run trials until the budget is spent (one worker)."""
+def _work(search: _Search, worker: int, data: DataModules, ready: Callable[[], None] = lambda: None) -> None:
+    """Run trials until the budget is spent (one worker); ``ready`` is called once the study is open."""
     config = search.config
     started = len(optuna.load_study(study_name=search.study, storage=search.url).get_trials(deepcopy=False))
     seed = sampler_seed(config.seed, search.study, started, worker)
     study = open_study(config.hpo, search.url, search.study, seed)
-    for number in fail_dead_trials(study):
-        console.print(f"[bold cyan]otx[/] hpo: trial {number} was left running by a process that died: failed")
+    _fail_dead(study)
+    ready()
     epochs = config.hpo.epochs_per_trial or config.trainer.max_epochs
 
     def objective(trial: optuna.Trial) -> float:
@@ -138,7 +145,12 @@ def _work(search: _Search, worker: int, data: DataModules) -> None:
         metrics = run_train(trial_plan, folder, data, [pruning])
         return metrics[pruning.monitor or ""]
 
-    run_trials(study, objective, search.budget, _print_finished)
+    run_trials(study, objective, search.budget, _print_finished, worker=worker)
+
+
+def _fail_dead(study: optuna.Study) -> None:
+    for number in fail_dead_trials(study):
+        console.print(f"[bold cyan]otx[/] hpo: trial {number} was left running by a process that died: failed")
 
 
 def _describe(values: dict[str, Any]) -> str:
@@ -153,16 +165,21 @@ def _print_finished(trial: FrozenTrial) -> None:
 
 
 def _run_workers(search: _Search, workers: int, data: DataModules) -> None:
-    """Run trials here (worker 0) and in ``workers - 1`` spawned processes sharing the study and the CPU threads."""
+    """Run trials here (worker 0) and in ``workers - 1`` spawned processes sharing the study and the CPU threads.
+
+    Worker 0 starts its first trial once every spawned worker has imported its libraries and opened
+    the study (or died), so that a small budget is not spent before the others are up.
+    """
     threads = max(1, torch.get_num_threads() // workers)
     context = multiprocessing.get_context("spawn")
-    helpers = [context.Process(target=_worker_main, args=(search, i, threads)) for i in range(1, workers)]
+    ready = [context.Event() for _ in range(1, workers)]
+    helpers = [context.Process(target=_worker_main, args=(search, i, threads, ready[i - 1])) for i in range(1, workers)]
     for helper in helpers:
         helper.start()
     own_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        _work(search, 0, data)
+        _work(search, 0, data, ready=lambda: _wait_ready(helpers, ready))
     finally:
         torch.set_num_threads(own_threads)
         for helper in helpers:
@@ -172,14 +189,24 @@ def _run_workers(search: _Search, workers: int, data: DataModules) -> None:
         console.print(f"[bold cyan]otx[/] hpo: worker process(es) ended with an error: {', '.join(broken)}")
 
 
-def _worker_main(search: _Search, worker: int, threads: int) -> None:
+def _wait_ready(helpers: Sequence[BaseProcess], ready: Sequence[Event]) -> None:
+    """Wait until each spawned worker has said it is ready or has ended (at most ``_READY_WAIT`` seconds)."""
+    limit = time.monotonic() + _READY_WAIT
+    while any(p.is_alive() and not e.is_set() for p, e in zip(helpers, ready, strict=True)):
+        if time.monotonic() >= limit:
+            console.print(f"[bold cyan]otx[/] hpo: worker processes not ready after {_READY_WAIT:.0f} s; going on")
+            return
+        time.sleep(0.1)
+
+
+def _worker_main(search: _Search, worker: int, threads: int, ready: Event) -> None:
     """A spawned worker: its share of threads, its own data modules, trials until the budget is spent."""
     from otx.engine.engine import _quiet_lightning
 
     torch.set_num_threads(threads)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     _quiet_lightning()
-    _work(search, worker, DataModules())
+    _work(search, worker, DataModules(), ready=ready.set)
 
 
 def _report(search: _Search, study: optuna.Study) -> HPOResult:

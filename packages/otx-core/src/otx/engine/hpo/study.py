@@ -2,8 +2,10 @@
 
 Storage is an Optuna RDB URL: SQLite in the work dir by default, or a server's database
 (``postgresql://...``) that processes on several machines share. A failing trial is recorded as
-failed with its error (user attribute ``error``) and the search goes on; a trial left running by a
-process of this machine that died (``kill -9``) is marked failed when the study is opened again.
+failed with its error (user attribute ``error``) and the search goes on. Each trial is created with the
+host, process id and worker number that run it (user attributes ``host``, ``pid``, ``worker``), so a
+trial left running by a process of this machine that died (``kill -9``) is marked failed when the
+study is opened again, whenever the kill landed.
 """
 
 import os
@@ -32,6 +34,7 @@ __all__ = [
     "open_study",
     "redact",
     "run_trials",
+    "start_trial",
     "storage_url",
     "wait_for_others",
 ]
@@ -161,14 +164,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def start_trial(study: optuna.Study, worker: int = 0) -> optuna.Trial:
+    """A new running trial whose first write already names its host, process and worker.
+
+    ``study.ask()`` would create the trial first and take more writes to attach these; a process
+    killed in between would leave a running trial that no one can tell is dead.
+    """
+    owner = {"host": socket.gethostname(), "pid": os.getpid(), "worker": worker}
+    template = optuna.trial.create_trial(state=TrialState.RUNNING, user_attrs=owner)
+    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    return optuna.Trial(study, trial_id)
+
+
 def run_trials(
-    study: optuna.Study, objective: Objective, budget: Budget, on_trial: Callable[[FrozenTrial], None]
+    study: optuna.Study,
+    objective: Objective,
+    budget: Budget,
+    on_trial: Callable[[FrozenTrial], None],
+    worker: int = 0,
 ) -> None:
-    """Ask, run and tell trials until the budget is spent; ``on_trial`` hears of each finished one."""
+    """Start, run and tell trials until the budget is spent; ``on_trial`` hears of each finished one."""
     while not budget.spent(study):
-        trial = study.ask()
-        trial.set_user_attr("host", socket.gethostname())
-        trial.set_user_attr("pid", os.getpid())
+        trial = start_trial(study, worker)
         try:
             value = objective(trial)
         except optuna.TrialPruned as exc:
@@ -189,14 +206,17 @@ def run_trials(
 def wait_for_others(study: optuna.Study, poll: float = 2.0) -> int:
     """Wait while other processes still run trials, so that every worker reports the same best.
 
-    Waits at most twice the longest finished trial (at least a minute), in case a machine died
-    mid-trial; returns how many trials were running when the wait began.
+    Trials of dead processes of this machine are marked failed at once; for the others it waits at
+    most twice the longest finished trial (at least a minute), in case a machine died mid-trial.
+    Returns how many trials are still running when the wait ends.
     """
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     durations = [t.duration.total_seconds() for t in study.get_trials(deepcopy=False) if t.duration is not None]
     limit = time.time() + max(60.0, 2 * max(durations, default=0.0))
+    fail_dead_trials(study)
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     while running and time.time() < limit:
         time.sleep(poll)
+        fail_dead_trials(study)
         running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     return len(running)
 
