@@ -1,5 +1,6 @@
 """Fixtures shared by every test folder of the workspace."""
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,8 @@ import pytest
 
 from otx.core import plugin as plugin_module
 from otx.core.data.custom_format import installed_formats
+
+os.environ.setdefault("OTX_OFFLINE", "1")  # auto-configuration picks the from-scratch defaults, as on a machine offline
 
 SMALL = {"data.input_size": [32, 32], "data.batch_size": 4, "data.num_workers": 0}
 """Engine overrides that keep a run on a tiny dataset to seconds on one CPU thread."""

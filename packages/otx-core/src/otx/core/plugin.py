@@ -61,12 +61,16 @@ class TaskSpec:
     recipe_package: str
     """Package whose ``*.yaml`` resources are the task's model recipes, one per model."""
     default_model: str
+    """The model trained from scratch when no pretrained weights can be had."""
     dataset_adapter: str
     """Dotted ``module:attr`` of the task's :class:`~otx.core.data.adapter.TaskDataAdapter`."""
     formats: tuple[str, ...]
     """Dataset formats that imply this task when auto-configuring, most specific first."""
     default_for_formats: tuple[str, ...] = ()
     """Formats for which this task is the one chosen when several tasks accept them."""
+    pretrained_model: str | None = None
+    """The model auto-configuration picks instead of ``default_model`` when its pretrained weights are
+    on this machine or can be downloaded."""
     dataset_formats: tuple[str, ...] = ()
     """Dotted ``module:attr`` of :class:`~otx.core.data.custom_format.DatasetFormat` readers this package adds.
 

@@ -12,6 +12,7 @@ from otx.core.data.strays import scan
 from otx.core.errors import ConfigError, DataError
 from otx.core.plugin import TaskSpec, all_specs, allow_code_from, find_task
 from otx.core.types.task import OTXTaskType
+from otx.engine.pretrained import pick_default_model, resolve_weights
 
 __all__ = ["auto_configure", "format_for_task", "parse_task", "recipe_config"]
 
@@ -84,11 +85,13 @@ def auto_configure(
     base: dict[str, Any] = {"task": spec.task.value, "data_root": str(root.resolve()), "data_format": data_format}
     if seed is not None:
         base["seed"] = seed
-    config = recipe_config(spec, model, base, overrides)
+    model_name, model_reason = (model, "(given)") if model else pick_default_model(spec)
+    config, weights = resolve_weights(recipe_config(spec, model_name, base, overrides))
     how = "given" if task is not None else f"derived from the format{_other_readings(spec, data_format, candidates)}"
     choices = [
         f"task:   {spec.task.value} ({how})",
-        f"model:  {config.model.name} ({'given' if model else 'default for the task'})",
+        f"model:  {config.model.name} {model_reason}",
+        *([weights] if weights and model else []),  # a default model's line says where its weights come from
         f"data:   {data_format} in {root} (detected)",
     ]
     ignored = scan(root).note()

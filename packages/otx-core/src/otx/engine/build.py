@@ -41,22 +41,26 @@ def build_datamodule(config: RunConfig) -> OTXDataModule:
 
 
 class DataModules:
-    """Each dataset is imported (and its images checked) once: plan resolution and commands share it."""
+    """Each dataset is imported (and its images checked) once: plan resolution and commands share it.
+
+    The input size only shapes the transforms, so a config that differs from a built one in
+    ``data.input_size`` alone (chosen from the data after the import) shares its import.
+    """
 
     def __init__(self) -> None:
         self._built: dict[str, OTXDataModule] = {}
 
     def get(self, config: RunConfig) -> OTXDataModule:
         """The data module of ``config``, built on first use."""
-        key = json.dumps(
-            [config.task.value, config.data_root, config.data_format, config.seed, unstructure(config.data)],
-            sort_keys=True,
-        )
+        data = {k: v for k, v in unstructure(config.data).items() if k != "input_size"}
+        key = json.dumps([config.task.value, config.data_root, config.data_format, config.seed, data], sort_keys=True)
         datamodule = self._built.get(key)
         if datamodule is None or (
             config.label_names is not None and datamodule.label_info.label_names != config.label_names
         ):
             datamodule = self._built[key] = build_datamodule(config)
+        elif datamodule.config != config.data:
+            datamodule = self._built[key] = datamodule.with_data_config(config.data)
         return datamodule
 
 

@@ -27,7 +27,9 @@ from otx.engine.checkpoint import ResolvedCheckpoint, read_checkpoint
 from otx.engine.deploy import IR_FP32
 from otx.engine.devices.selection import process_count, resolve_devices
 from otx.engine.incremental import incremental_report
+from otx.engine.input_size import choose_input_size
 from otx.engine.plan import Command, PlanRequest, RunPlan
+from otx.engine.pretrained import resolve_weights
 from otx.engine.workdir import WorkDir
 
 __all__ = ["CONFIG_FILE", "EVALUATION_KEYS", "read_run_config", "resolve_plan"]
@@ -111,11 +113,15 @@ def _train_plan(request: PlanRequest, load_data: LoadData) -> RunPlan:
         config, choices = _apply_request(
             request.config, request, "the replayed config", "the replayed config", frozenset({"*"})
         )
-        choices = ["config: replaying a saved run config", *choices]
+        config, weights = resolve_weights(config)
+        choices = ["config: replaying a saved run config", *choices, *([weights] if weights else [])]
     elif request.data_root is not None:
         config, choices = auto_configure(
             request.data_root, request.task, request.model, request.seed, request.overrides
         )
+        plan = RunPlan(command=Command.TRAIN, config=config, choices=tuple(choices))
+        size_given = "data.input_size" in request.overrides
+        return _with_data(plan, load_data, size_from_data=not size_given, size_note=" (given)" if size_given else "")
     else:
         raise ConfigError("Nothing to train on: pass --data_root DIR (or --config a saved config.yaml)")
     return _with_data(RunPlan(command=Command.TRAIN, config=config, choices=tuple(choices)), load_data)
@@ -278,8 +284,11 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _with_data(plan: RunPlan, load_data: LoadData) -> RunPlan:
-    """The plan with the dataset imported: its classes (fixed by a checkpoint) and the last choices."""
+def _with_data(plan: RunPlan, load_data: LoadData, size_from_data: bool = False, size_note: str = "") -> RunPlan:
+    """The plan with the dataset imported: its classes (fixed by a checkpoint), the input size and the last choices.
+
+    With ``size_from_data`` the input size is chosen from the training images (see :mod:`otx.engine.input_size`).
+    """
     config = plan.config
     if config.data_root is None or config.data_format is None:
         raise ConfigError(f"{plan.command} needs data and the config names none: pass --data_root")
@@ -289,12 +298,16 @@ def _with_data(plan: RunPlan, load_data: LoadData) -> RunPlan:
     names = datamodule.label_info.label_names
     hierarchy = config.label_hierarchy if plan.checkpoint is not None else datamodule.label_info.hierarchy
     config = evolve(config, label_names=names, label_hierarchy=hierarchy)
+    if size_from_data:
+        choice = choose_input_size(datamodule.subsets["train"], datamodule.adapter, config)
+        config = evolve(config, data=evolve(config.data, input_size=choice.size))
+        size_note = f" ({choice.reason})"
     source = "from the checkpoint" if plan.checkpoint is not None else "from the data"
     height, width = config.data.input_size
     trainer = config.trainer
     lines = [
         f"labels: {len(names)} ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}; {source})",
-        f"input:  {height}x{width}, batch {config.data.batch_size}",
+        f"input:  {height}x{width}, batch {config.data.batch_size}{size_note}",
     ]
     if plan.command == Command.TRAIN:
         lines.append(

@@ -189,6 +189,11 @@ class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
         labels = target.labels if isinstance(target, ObjectTargets) else target["labels"]
         return [int(label) for label in labels]
 
+    def object_sides(self, target: Any) -> list[float]:
+        """The shorter side of every box, in pixels."""
+        boxes = np.asarray(target.boxes if isinstance(target, ObjectTargets) else target["boxes"]).reshape(-1, 4)
+        return [float(side) for side in np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])]
+
 
 class InstanceSegmentationAdapter(DetectionAdapter):
     """Objects need a polygon or mask; boxes alone are dropped (counted)."""

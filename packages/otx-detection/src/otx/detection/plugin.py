@@ -5,8 +5,12 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
-_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yolo", "datumaro")
-_READERS = ("otx.detection.formats.voc:VOC_DETECTION", "otx.detection.formats.coco:COCO_INSTANCES")
+_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo", "datumaro")
+_READERS = (
+    "otx.detection.formats.voc:VOC_DETECTION",
+    "otx.detection.formats.voc_pairs:VOC_PAIRS",
+    "otx.detection.formats.coco:COCO_INSTANCES",
+)
 
 PLUGIN = TaskPlugin(
     tasks=(
@@ -14,15 +18,17 @@ PLUGIN = TaskPlugin(
             task=OTXTaskType.DETECTION,
             recipe_package="otx.detection.recipes.detection",
             default_model="tiny_det",
+            pretrained_model="fasterrcnn_mobilenetv3",
             dataset_adapter="otx.detection.data:DetectionAdapter",
             formats=_FORMATS,
-            default_for_formats=("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc", "yolo"),
+            default_for_formats=("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo"),
             dataset_formats=_READERS,
         ),
         TaskSpec(
             task=OTXTaskType.INSTANCE_SEGMENTATION,
             recipe_package="otx.detection.recipes.instance_segmentation",
             default_model="maskrcnn_mobilenetv3",
+            pretrained_model="maskrcnn_resnet50",
             dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
             formats=("coco_instances", "coco", "mmdet_coco", "datumaro"),
             dataset_formats=_READERS,

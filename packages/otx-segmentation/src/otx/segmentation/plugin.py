@@ -11,6 +11,7 @@ PLUGIN = TaskPlugin(
             task=OTXTaskType.SEMANTIC_SEGMENTATION,
             recipe_package="otx.segmentation.recipes.semantic_segmentation",
             default_model="tiny_seg",
+            pretrained_model="lraspp_mobilenetv3",
             dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
             formats=(
                 "mask_folders",

@@ -23,6 +23,7 @@ __all__ = [
     "LOGGERS",
     "PRECISIONS",
     "DataConfig",
+    "InputSizeRange",
     "ModelConfig",
     "OptimizerConfig",
     "RunConfig",
@@ -45,6 +46,20 @@ TransformSpec = dict[str, Any]
 
 
 @frozen(kw_only=True)
+class InputSizeRange:
+    """The input sizes a model takes: sides of at least ``min`` pixels, each a multiple of ``multiple``.
+
+    Auto-configuration picks a size from the data within this range, never above the recipe's
+    ``data.input_size`` (the size the recipe was tuned at).
+    """
+
+    min: int = field(default=32, validator=at_least(1))
+    multiple: int = field(default=32, validator=at_least(1))
+    min_object: int = field(default=0, validator=at_least(0))
+    """Detection: the fewest pixels the shorter side of a small object should keep after resizing."""
+
+
+@frozen(kw_only=True)
 class ModelConfig:
     """Which model class to build and with which constructor arguments."""
 
@@ -53,6 +68,8 @@ class ModelConfig:
     init_args: dict[str, Any] = field(factory=dict)
     pretrained: str | None = None
     """Path or URL of a state dict to start from; ``None`` trains from random init."""
+    input_sizes: InputSizeRange = field(factory=InputSizeRange)
+    """The input sizes the model supports, for the choice of ``data.input_size`` from the data."""
 
 
 @frozen(kw_only=True)

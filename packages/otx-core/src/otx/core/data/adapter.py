@@ -60,6 +60,13 @@ class TaskDataAdapter(ABC, Generic[EntityT, BatchT]):
     def labels_of(self, target: Any) -> list[int]:
         """The label indices a target contains (for class counts and stratified splits)."""
 
+    def object_sides(self, target: Any) -> list[float]:
+        """The shorter side, in pixels of the source image, of each object of ``target`` (none by default).
+
+        Auto-configuration keeps small objects large enough when it picks the input size.
+        """
+        return []
+
     def import_warnings(self) -> list[str]:
         """What :meth:`target_from_item` fixed or dropped so far (counted), for the data module to log once."""
         return []

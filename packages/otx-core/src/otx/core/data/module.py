@@ -1,5 +1,6 @@
 """The Lightning data module: import once, split, check images, serve dataloaders."""
 
+import copy
 import itertools
 import logging
 import os
@@ -145,6 +146,12 @@ class OTXDataModule(LightningDataModule):
         for name, subset in self.subsets.items():
             if not subset:
                 raise DataError(f"Subset '{name}' of {self.data_root} is empty after skipping unreadable images")
+
+    def with_data_config(self, config: DataConfig) -> "OTXDataModule":
+        """The same import with other transform settings (an input size chosen from the data); nothing is re-read."""
+        other = copy.copy(self)
+        other.config = config
+        return other
 
     def dataset(self, subset: str, augment: bool | None = None) -> OTXDataset[Any]:
         """The dataset of ``subset``; augmented (train pipeline) by default for ``train`` only."""

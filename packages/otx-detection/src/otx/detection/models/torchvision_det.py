@@ -17,9 +17,9 @@ from torchvision.models.detection import (
     ssdlite320_mobilenet_v3_large,
 )
 from torchvision.models.detection.anchor_utils import AnchorGenerator
-from torchvision.models.detection.backbone_utils import mobilenet_backbone
+from torchvision.models.detection.backbone_utils import mobilenet_backbone, resnet_fpn_backbone
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
-from torchvision.ops import MultiScaleRoIAlign
+from torchvision.ops import FrozenBatchNorm2d, MultiScaleRoIAlign
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
@@ -32,7 +32,7 @@ from otx.detection.entities import (
 )
 from otx.detection.models.base import OTXDetectionModel, OTXInstanceSegModel
 
-__all__ = ["FasterRCNNMobileNetV3", "MaskRCNNMobileNetV3", "SSDLiteMobileNetV3"]
+__all__ = ["FasterRCNNMobileNetV3", "MaskRCNNMobileNetV3", "MaskRCNNResNet50", "SSDLiteMobileNetV3"]
 
 _IDENTITY_NORMALIZATION = {"image_mean": [0.0, 0.0, 0.0], "image_std": [1.0, 1.0, 1.0]}
 MASK_THRESHOLD = 0.5
@@ -139,30 +139,12 @@ class FasterRCNNMobileNetV3(_TorchvisionDetector):
         return model
 
 
-class MaskRCNNMobileNetV3(OTXInstanceSegModel):
-    """torchvision's Mask R-CNN on a MobileNetV3-Large FPN backbone (two feature levels and a pooled one)."""
+class _TorchvisionMaskRCNN(OTXInstanceSegModel):
+    """Shared adaptation of torchvision's Mask R-CNNs."""
 
     def class_axis_params(self) -> dict[str, ClassAxis]:
         """The box predictor's and the mask predictor's class rows."""
         return _roi_axes(self.model)
-
-    def create_model(self) -> nn.Module:
-        """Mask R-CNN for our classes plus background, with RoI pooling over the backbone's levels."""
-        backbone = mobilenet_backbone(
-            backbone_name="mobilenet_v3_large", weights=None, fpn=True, trainable_layers=6, returned_layers=[4, 5]
-        )
-        levels = ["0", "1"]
-        anchors = AnchorGenerator(sizes=((32, 64, 128, 256, 512),) * 3, aspect_ratios=((0.5, 1.0, 2.0),) * 3)
-        pool = partial(MultiScaleRoIAlign, featmap_names=levels, sampling_ratio=2)
-        model: nn.Module = MaskRCNN(
-            backbone,
-            num_classes=self.label_info.num_classes + 1,
-            rpn_anchor_generator=anchors,
-            box_roi_pool=pool(output_size=7),
-            mask_roi_pool=pool(output_size=14),
-            **_IDENTITY_NORMALIZATION,
-        )
-        return model
 
     def export_module(self) -> nn.Module:
         """Not supported (see :func:`_refuse_export`)."""
@@ -184,3 +166,41 @@ class MaskRCNNMobileNetV3(OTXInstanceSegModel):
             labels=[o["labels"] - 1 for o in outputs],
             masks=masks,
         )
+
+
+class MaskRCNNMobileNetV3(_TorchvisionMaskRCNN):
+    """torchvision's Mask R-CNN on a MobileNetV3-Large FPN backbone (two feature levels and a pooled one)."""
+
+    def create_model(self) -> nn.Module:
+        """Mask R-CNN for our classes plus background, with RoI pooling over the backbone's levels."""
+        backbone = mobilenet_backbone(
+            backbone_name="mobilenet_v3_large", weights=None, fpn=True, trainable_layers=6, returned_layers=[4, 5]
+        )
+        levels = ["0", "1"]
+        anchors = AnchorGenerator(sizes=((32, 64, 128, 256, 512),) * 3, aspect_ratios=((0.5, 1.0, 2.0),) * 3)
+        pool = partial(MultiScaleRoIAlign, featmap_names=levels, sampling_ratio=2)
+        model: nn.Module = MaskRCNN(
+            backbone,
+            num_classes=self.label_info.num_classes + 1,
+            rpn_anchor_generator=anchors,
+            box_roi_pool=pool(output_size=7),
+            mask_roi_pool=pool(output_size=14),
+            **_IDENTITY_NORMALIZATION,
+        )
+        return model
+
+
+class MaskRCNNResNet50(_TorchvisionMaskRCNN):
+    """torchvision's Mask R-CNN on a ResNet-50 FPN backbone, built as its COCO weights were trained.
+
+    Frozen batch norm and the first two backbone stages frozen (``trainable_layers=3``), as torchvision
+    fine-tunes it: the recipe starts from the COCO weights.
+    """
+
+    def create_model(self) -> nn.Module:
+        """Mask R-CNN R50-FPN for our classes plus background."""
+        backbone = resnet_fpn_backbone(
+            backbone_name="resnet50", weights=None, norm_layer=FrozenBatchNorm2d, trainable_layers=3
+        )
+        model: nn.Module = MaskRCNN(backbone, num_classes=self.label_info.num_classes + 1, **_IDENTITY_NORMALIZATION)
+        return model
