@@ -8,7 +8,12 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
+- ``ipex``: in its own venv (torch 2.8 + intel-extension-for-pytorch), each task's default model trains one
+  epoch with ``ipex.optimize``, then ``tools/bench_ipex.py`` prints images/s with and without it (not in CI)
+- ``ddp``: the distributed-training tests (two CPU processes, two localhost nodes, hymenoptera's 153 images)
 """
+
+from pathlib import Path
 
 import nox
 
@@ -42,14 +47,7 @@ def tests(session: nox.Session) -> None:
     for path in PACKAGES.values():
         session.run("pytest", f"{path}/tests", *session.posargs)
     session.run("pytest", "tests", "--ignore=tests/hpo", *session.posargs)
-    # Two multi-process HPO tests (kill -9 mid-trial, two commands on PostgreSQL) depend on timing and fail
-    # now and then on two loaded cores; they run with `nox -s tests_hpo_timing`, not in CI.
-    session.run("pytest", "tests/hpo", "-m", "not timing", *session.posargs)
-
-
-@nox.session
-def tests_hpo_timing(session: nox.Session) -> None:
-    session.run("pytest", "tests/hpo", "-m", "timing", *session.posargs)
+    session.run("pytest", "tests/hpo", *session.posargs)
 
 
 @nox.session
@@ -85,3 +83,32 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def build(session: nox.Session) -> None:
     session.run("uv", "build", "--all-packages", "--out-dir", "dist", external=True)
+
+
+IPEX_ENVIRONMENT = ("torch==2.8.0", "torchvision==0.23.0", "intel-extension-for-pytorch==2.8.0")
+"""IPEX exists for torch 2.8 only, so it gets a venv of its own rather than the workspace's newer torch."""
+
+IPEX_RUNS = {"MULTI_CLASS_CLS": "hymenoptera", "DETECTION": "bccd", "SEMANTIC_SEGMENTATION": "membrane"}
+"""One dataset of ../shared/datasets per task; the task's default model trains one epoch on it."""
+
+
+@nox.session(venv_backend="uv", python="3.11")
+def ipex(session: nox.Session) -> None:
+    session.install(*IPEX_ENVIRONMENT, *(arg for path in PACKAGES.values() for arg in ("-e", path)))
+    datasets = Path(__file__).resolve().parents[1] / "shared" / "datasets"
+    work_dir = Path(session.create_tmp()) / "ipex-runs"
+    for task, name in IPEX_RUNS.items():
+        if not (datasets / name).is_dir():
+            session.warn(f"{task}: {datasets / name} is not there; skipped")
+            continue
+        args = ["--data_root", str(datasets / name), "--task", task, "--max_epochs", "1", "--work_dir", str(work_dir)]
+        out = session.run("otx", "train", *args, silent=True, env={"OMP_NUM_THREADS": "2"}) or ""
+        print(out)
+        if "ipex.optimize for training" not in out:
+            session.error(f"{task}: the run did not train with ipex.optimize")
+    session.run("python", "tools/bench_ipex.py", *session.posargs)
+
+
+@nox.session
+def ddp(session: nox.Session) -> None:
+    session.run("pytest", "tests/devices/test_ddp.py", *session.posargs)

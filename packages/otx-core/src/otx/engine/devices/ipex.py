@@ -6,6 +6,7 @@ matches torch's; otherwise training runs on plain torch and the run says why.
 """
 
 import importlib
+import importlib.util
 from types import ModuleType
 from typing import Any
 
@@ -13,7 +14,7 @@ import lightning
 import torch
 from lightning.pytorch.callbacks import Callback
 
-__all__ = ["IPEXOptimize", "find_ipex", "ipex_callbacks"]
+__all__ = ["IPEXOptimize", "find_ipex", "ipex_callbacks", "optimize_options"]
 
 
 def find_ipex() -> tuple[ModuleType | None, str]:
@@ -38,6 +39,17 @@ def _minor(version: str) -> tuple[str, ...]:
     return tuple(version.split("+", maxsplit=1)[0].split(".")[:2])
 
 
+def optimize_options(ipex: ModuleType, dtype: torch.dtype) -> dict[str, Any]:
+    """``ipex.optimize`` keywords for ``dtype`` on this CPU.
+
+    bf16 weight prepacking needs AVX-512 (BW, VL, DQ) or AVX-NE-CONVERT; without them (e.g. an AVX2-only
+    CPU) the weights stay unpacked and IPEX still runs its bf16 kernels and optimizer.
+    """
+    if dtype == torch.bfloat16 and not ipex._C.onednn_has_bf16_support():
+        return {"weights_prepack": False}
+    return {}
+
+
 class IPEXOptimize(Callback):
     """Applies ``ipex.optimize`` to the model and its optimizer once Lightning has set both up.
 
@@ -56,7 +68,8 @@ class IPEXOptimize(Callback):
         optimizers = trainer.strategy.optimizers
         if not optimizers:
             return
-        _, optimizer = self.ipex.optimize(pl_module, optimizer=optimizers[0], dtype=self.dtype, inplace=True)
+        options = optimize_options(self.ipex, self.dtype)
+        _, optimizer = self.ipex.optimize(pl_module, optimizer=optimizers[0], dtype=self.dtype, inplace=True, **options)
         trainer.strategy.optimizers = [optimizer, *optimizers[1:]]
         pl_module.train(training)
 
