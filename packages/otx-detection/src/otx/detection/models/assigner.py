@@ -57,7 +57,7 @@ class TaskAlignedAssigner:
         best_iou = (ious * owned).amax(dim=1, keepdim=True)
         quality = (aligned / best_alignment * best_iou).amax(dim=0)  # (A,)
         labels = gt_labels[owner]
-        target_scores[positive, labels[positive]] = quality[positive]
+        target_scores[positive, labels[positive]] = quality[positive].to(target_scores.dtype)  # bf16 under autocast
         return Assignment(gt_boxes[owner], target_scores, positive)
 
 
