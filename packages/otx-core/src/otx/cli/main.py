@@ -338,6 +338,17 @@ def find(*, task: str | None = None) -> None:
     print_models(task)
 
 
+@app.command
+def weights(*, model: str | None = None, task: str | None = None) -> None:
+    """List the pretrained weight files the recipes start from, whether this machine has them, and where to copy them.
+
+    OTX looks in $OTX_WEIGHTS_DIR first, then torch hub's cache (and the Hugging Face cache for timm weights).
+    """
+    from otx.cli.weights import print_weights
+
+    print_weights(model, task)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``otx`` script: user errors become one line on stderr and exit code 2.
 
