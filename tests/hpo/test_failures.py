@@ -1,11 +1,14 @@
 """Failed trials are recorded with their error and counted; a study whose trials all fail is one error line."""
 
+import multiprocessing
+import os
+import socket
 from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
 
-from otx.engine.hpo.study import Budget, count_states, first_error, run_trials
+from otx.engine.hpo.study import Budget, count_states, fail_dead_trials, first_error, run_trials, start_trial
 
 
 def study() -> optuna.Study:
@@ -67,3 +70,25 @@ def test_the_cli_fails_with_the_first_error_when_all_trials_fail(
     assert line.startswith("otx: error: all 2 HPO trials failed; trial 0: ")
     assert "ConfigError: Invalid optimizer.params for AdamW" in line
     assert "2 failed" in result.out
+
+
+def test_a_trial_whose_process_died_right_after_starting_it_is_failed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hpo.db'}"
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.create_study(study_name="s", storage=url, direction="maximize")
+
+    def start_and_die() -> None:  # nothing after the trial's first write: as if killed there
+        start_trial(optuna.load_study(study_name="s", storage=url), worker=3)
+        os._exit(0)
+
+    child = multiprocessing.get_context("fork").Process(target=start_and_die)
+    child.start()
+    child.join()
+    search = optuna.load_study(study_name="s", storage=url)
+    (running,) = search.get_trials()
+    assert running.state == TrialState.RUNNING
+    assert running.user_attrs == {"host": socket.gethostname(), "pid": child.pid, "worker": 3}
+    assert fail_dead_trials(search) == [0]
+    (failed,) = search.get_trials()
+    assert failed.state == TrialState.FAIL
+    assert failed.user_attrs["error"] == f"its process ({child.pid}) ended while it ran"

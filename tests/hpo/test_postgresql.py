@@ -13,11 +13,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
+import sqlalchemy
 from optuna.trial import TrialState
 
 
@@ -62,33 +65,63 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.timing
 def test_two_commands_share_one_study_and_report_the_same_best(
-    postgres_url: str, shapes_maker, tmp_path: Path, small_args: list[str]
+    postgres_url: str, shapes_maker, tmp_path: Path, otx, small_args: list[str]
 ) -> None:
     data = shapes_maker(tmp_path / "shapes", per_class=4)
     space = "hpo.space={lr: {key: optimizer.lr, low: 0.001, high: 0.01, log: true}}"
 
     def command(work: str) -> list[str]:
         where = ["--data_root", str(data), "--work_dir", str(tmp_path / work), "--hpo_storage", postgres_url]
-        budget = ["--hpo_study", "shared", "--hpo_trials", "8", "--hpo_epochs", "2"]
-        return [sys.executable, "-m", "otx.cli.main", "hpo", *where, *budget, *small_args, "--set", space]
+        budget = ["--hpo_study", "shared", "--hpo_trials", "4", "--hpo_epochs", "1", "--set", "hpo.pruner=none"]
+        return ["hpo", *where, *budget, *small_args, "--set", space]
 
+    optuna.storages.RDBStorage(postgres_url)  # the tables, so that the test can lock one
+    engine = sqlalchemy.create_engine(postgres_url)
+    lock = engine.connect()
+    lock.execute(sqlalchemy.text("LOCK TABLE trials IN ACCESS EXCLUSIVE MODE"))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    machines = [
-        subprocess.Popen(command(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for work in ("a", "b")
-    ]
-    outputs = [machine.communicate(timeout=400) for machine in machines]
-    for machine, (_, err) in zip(machines, outputs, strict=True):
-        assert machine.returncode == 0, err
+    with (tmp_path / "b.log").open("w") as log:
+        other = subprocess.Popen([sys.executable, "-m", "otx.cli.main", *command("b")], env=env, stdout=log, stderr=log)
+        # Both commands start their search together: each waits on the lock until the other does too.
+        both_waited: list[bool] = []
+        opener = threading.Thread(target=lambda: both_waited.append(_release_when_both_wait(engine, lock, other)))
+        opener.start()
+        try:
+            here = otx(*command("a"))
+        finally:
+            opener.join()
+            other.wait(timeout=600)
+    log_b = (tmp_path / "b.log").read_text()
+    assert both_waited == [True], log_b[-3000:]
+    assert here.code == 0, here.err
+    assert other.returncode == 0, log_b[-3000:]
     trials = optuna.load_study(study_name="shared", storage=postgres_url).get_trials()
     assert [t.number for t in trials] == list(range(len(trials)))  # unique, no gaps
-    assert 8 <= len(trials) <= 9  # two workers that start at the same moment may take the study past the budget
-    assert len({t.user_attrs["pid"] for t in trials}) == 2
+    assert 4 <= len(trials) <= 5  # two workers that check the budget at the same moment may take it one past
+    assert {t.user_attrs["pid"] for t in trials} == {os.getpid(), other.pid}
     assert all(t.state == TrialState.COMPLETE for t in trials)
     best = max(t.value for t in trials if t.value is not None)
     reports = [json.loads(next((tmp_path / w).glob("*_hpo/metrics.json")).read_text()) for w in ("a", "b")]
     assert reports[0]["best_value"] == reports[1]["best_value"] == best
     assert reports[0]["best_trial"] == reports[1]["best_trial"]
-    assert "in postgresql://otx@localhost" in outputs[0][0]
+    assert "in postgresql://otx@localhost" in here.out
+
+
+def _release_when_both_wait(
+    engine: sqlalchemy.Engine, lock: sqlalchemy.Connection, other: subprocess.Popen[str]
+) -> bool:
+    """Release ``lock`` once two sessions wait on it (or the other command ended, or 300 s passed)."""
+    deadline = time.monotonic() + 300  # a fresh interpreter imports torch and Lightning first: slow on busy cores
+    query = sqlalchemy.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    waiting = 0
+    try:
+        with engine.connect() as look:
+            while waiting < 2 and other.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+                waiting = look.execute(query).scalar_one()
+                look.rollback()  # the view is a snapshot per transaction
+    finally:
+        lock.commit()
+        lock.close()
+    return waiting >= 2
