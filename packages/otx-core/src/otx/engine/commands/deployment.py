@@ -22,7 +22,8 @@ __all__ = ["run_benchmark", "run_export", "run_optimize"]
 def run_export(plan: RunPlan, work_dir: WorkDir, formats: tuple[str, ...], explain: bool = False) -> dict[str, Path]:
     """Write the plan's checkpoint as OpenVINO IR FP32/FP16 and/or ONNX into a new run folder.
 
-    With ``explain`` the graphs also output ``saliency_map`` and ``feature_vector`` (see ``docs/explain.md``).
+    With ``explain`` the graphs also output ``saliency_map`` and ``feature_vector``; semantic segmentation, whose
+    prediction is the map, only ``feature_vector`` (see ``docs/explain.md``). ``report.html`` gives each form's latency.
     """
     unknown = set(formats) - set(EXPORT_FORMATS)
     if unknown:
