@@ -7,7 +7,7 @@ import openvino as ov
 import torch
 from torch import Tensor, nn
 
-from otx.core.export.ir import XAI_OUTPUTS
+from otx.core.export.ir import XAI_OUTPUTS, ir_input, read_ir
 
 __all__ = ["OpenVINOModule"]
 
@@ -18,11 +18,12 @@ class OpenVINOModule(nn.Module):
     def __init__(self, xml: Path, device: str = "CPU") -> None:
         super().__init__()
         self.xml = xml
-        self.compiled = ov.Core().compile_model(str(xml), device)
+        self.ov_model = read_ir(xml)
+        self.compiled = ov.Core().compile_model(self.ov_model, device)
 
     def forward(self, images: Tensor) -> Tensor | tuple[Tensor, ...]:
-        """Outputs for ``images``; one tensor for single-output models."""
-        result = self.compiled(np.ascontiguousarray(images.detach().cpu().numpy(), dtype=np.float32))
+        """Outputs for normalized RGB ``images``; one tensor for single-output models."""
+        result = self.compiled(ir_input(self.ov_model, images))
         outputs = tuple(
             torch.from_numpy(np.asarray(result[out]))
             for out in self.compiled.outputs

@@ -1,9 +1,17 @@
 """Exporting an ``OTXModel`` to OpenVINO IR and ONNX, and reading an IR back with its run config.
 
-The exported graph takes normalized ``float32`` RGB images ``(N, 3, H, W)`` with a dynamic batch.
-The IR's ``rt_info["model_info"]`` tells OpenVINO's Model API how to get there from a BGR
-``uint8`` image (resize, channel order, mean and scale) and what the outputs mean, so the IR runs
-in ``openvino-model-api`` without OTX. ``rt_info["otx"]["config"]`` keeps the run config as JSON.
+The IR takes normalized ``float32`` BGR images ``(N, 3, H, W)`` with a dynamic batch, the channel
+order OpenCV decodes and Model API passes: its first op reverses the channels for the RGB-trained
+network (``rt_info["otx"]["input_channels"]`` says ``BGR``). The ONNX file takes RGB, as the torch
+model does. The IR's ``rt_info["model_info"]`` tells OpenVINO's Model API how to get there from a
+BGR ``uint8`` image (resize, mean and scale in BGR order, ``reverse_input_channels`` False) and what
+the outputs mean, so the IR runs in ``openvino-model-api`` without OTX. ``rt_info["otx"]["config"]``
+keeps the run config as JSON.
+
+The channels are reversed inside the graph, not by Model API's ``reverse_input_channels``: OpenVINO
+2026.4's CPU plugin drops the channel reversal that preprocessing embeds (``convert_color``) from
+some graphs, among them one whose output ends in a ``Gather`` (the hierarchical head order), and the
+model then sees BGR as RGB.
 
 Exported with ``explain``, the graph has two more outputs, named as Model API looks for them:
 ``saliency_map`` ``(N, C, h, w)`` in ``[0, 1]`` and ``feature_vector`` ``(N, D)`` (see
@@ -19,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openvino as ov
 import torch
 from torch import Tensor, nn
@@ -27,11 +36,21 @@ from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.errors import CheckpointError
 
-__all__ = ["XAI_OUTPUTS", "export_onnx", "ir_config", "model_api_info", "read_ir", "save_ir", "to_openvino"]
+__all__ = [
+    "XAI_OUTPUTS",
+    "export_onnx",
+    "ir_config",
+    "ir_input",
+    "model_api_info",
+    "read_ir",
+    "save_ir",
+    "to_openvino",
+]
 
 INPUT_NAME = "image"
 FEATURE_VECTOR = "feature_vector"
 XAI_OUTPUTS = ("saliency_map", FEATURE_VECTOR)
+_CHANNELS_KEY = ["otx", "input_channels"]
 
 
 def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str, str]:
@@ -39,9 +58,9 @@ def model_api_info(config: RunConfig, task_info: Mapping[str, str]) -> dict[str,
     labels = config.label_names or ()
     return {
         "labels": " ".join(name.replace(" ", "_") for name in labels),
-        "mean_values": " ".join(f"{255 * m:g}" for m in config.data.mean),
-        "scale_values": " ".join(f"{255 * s:g}" for s in config.data.std),
-        "reverse_input_channels": "True",
+        "mean_values": " ".join(f"{255 * m:g}" for m in reversed(config.data.mean)),  # BGR order
+        "scale_values": " ".join(f"{255 * s:g}" for s in reversed(config.data.std)),
+        "reverse_input_channels": "False",  # the IR reverses them itself
         "resize_type": "standard",
         "pad_value": "0",
         "orig_height": str(config.data.input_size[0]),
@@ -68,6 +87,18 @@ class _WithSaliency(nn.Module):
         return (*(outputs if isinstance(outputs, tuple) else (outputs,)), *self.explain(images))
 
 
+class _FromBGR(nn.Module):
+    """``network`` on BGR images: the channels reversed to the RGB it was trained on."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, images: Tensor) -> Any:
+        """The network's outputs."""
+        return self.network(images.flip(1))
+
+
 def _graph(model: Any, explain: bool) -> tuple[nn.Module, list[str]]:
     """The eval-mode graph to export and its output names (with the saliency outputs if ``explain``)."""
     graph, names = model.export_module().eval(), list(model.export_output_names())
@@ -83,14 +114,22 @@ def to_openvino(model: Any, config: RunConfig, explain: bool = False) -> ov.Mode
     graph, names = _graph(model, explain)
     height, width = config.data.input_size
     with torch.no_grad():
-        ov_model = ov.convert_model(graph, example_input=_example(config), input=[-1, 3, height, width])
+        ov_model = ov.convert_model(_FromBGR(graph), example_input=_example(config), input=[-1, 3, height, width])
     ov_model.inputs[0].get_tensor().set_names({INPUT_NAME})
     for index, name in enumerate(names):
         ov_model.outputs[index].get_tensor().set_names({name})
     for key, value in model_api_info(config, model.export_metadata()).items():
         ov_model.set_rt_info(value, ["model_info", key])
     ov_model.set_rt_info(json.dumps(unstructure(config)), ["otx", "config"])
+    ov_model.set_rt_info("BGR", _CHANNELS_KEY)
     return ov_model
+
+
+def ir_input(ov_model: ov.Model, images: Tensor) -> np.ndarray:
+    """What ``ov_model`` takes for a normalized RGB batch: BGR, or RGB for an IR exported before it took BGR."""
+    takes_bgr = ov_model.has_rt_info(_CHANNELS_KEY) and ov_model.get_rt_info(_CHANNELS_KEY).astype(str) == "BGR"
+    array = images.detach().cpu().numpy()
+    return np.ascontiguousarray(array[:, ::-1] if takes_bgr else array, dtype=np.float32)
 
 
 def save_ir(ov_model: ov.Model, path: Path, fp16: bool) -> Path:

@@ -10,6 +10,7 @@ import openvino as ov
 
 from otx.core.data.entity import OTXBatchDataEntity
 from otx.core.errors import DataError
+from otx.core.export.ir import ir_input
 
 __all__ = ["quantize_ir"]
 
@@ -23,7 +24,7 @@ def quantize_ir(ov_model: ov.Model, calibration: Iterable[OTXBatchDataEntity], s
         raise DataError("No calibration images: the training subset is empty")
 
     def to_input(batch: Any) -> np.ndarray:
-        return batch.images.numpy()
+        return ir_input(ov_model, batch.images)
 
     quantized = nncf.quantize(
         ov_model,
