@@ -17,6 +17,7 @@ Usage (from the repository root, on a quiet machine: other processes on the CPU 
 
     flock /tmp/otx-cpu.lock python tools/bench_detection.py
     flock /tmp/otx-cpu.lock python tools/bench_detection.py --models tiny_det --set optimizer.lr=0.004
+    flock /tmp/otx-cpu.lock .nox/mmdet/bin/python tools/bench_detection.py --models tiny_det rtmdet_tiny
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ from bench_measure import PeakMemory, train_timer
 
 DEFAULT_DATA_ROOT = DATASETS / "bccd"
 DEFAULT_MODELS = ("tiny_det", "ssdlite_mobilenetv3", "fasterrcnn_mobilenetv3")
+MMDET_MODELS = ("rtmdet_tiny",)
+"""Benchmarked by default where the extra otx-detection[mmdet] is installed (docs/mm-extras.md)."""
+
+
+def default_models() -> list[str]:
+    """Our recipes, and the MMDetection ones where mmdet is installed."""
+    import importlib.util
+
+    return [*DEFAULT_MODELS, *(MMDET_MODELS if importlib.util.find_spec("mmdet") else ())]
 
 
 def _latency_callback_class() -> type[Any]:
@@ -163,7 +173,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_root", type=Path, default=DEFAULT_DATA_ROOT, help="BCCD (Pascal VOC) folder")
-    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), help="recipes to compare")
+    parser.add_argument("--models", nargs="+", default=default_models(), help="recipes to compare")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs per model (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed of training")
     add_common_options(parser)
