@@ -82,6 +82,7 @@ def test_exported_saliency_matches_torch_and_model_api_reads_it(trained: dict[st
     from model_api.models import Model
 
     from otx.core.export.deployed import OpenVINOModule
+    from otx.core.export.ir import ir_input
     from otx.engine.build import build_model
 
     engine = Engine(work_dir=trained["work_dir"])
@@ -92,7 +93,7 @@ def test_exported_saliency_matches_torch_and_model_api_reads_it(trained: dict[st
     with torch.no_grad():
         ours, vector = model.explain_module()(images)
     ir = OpenVINOModule(xml)
-    outputs = ir.compiled(images.numpy())
+    outputs = ir.compiled(ir_input(ir.ov_model, images))  # the IR takes BGR
     ir_maps = torch.from_numpy(outputs["saliency_map"])
     assert ir_maps.shape == ours.shape
     assert (ir_maps - ours).abs().max() < IR_TOLERANCE

@@ -15,6 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
+from otx.core.export.ir import ir_input
 from otx.engine import Engine
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +70,7 @@ def test_segmentation_saliency_in_otx_explain_the_ir_and_model_api(tmp_path: Pat
         ours = model.explain(_Batch(normalized))[0].numpy()  # (C, H, W)
         _, feature_vector = model.explain_module()(normalized)
 
-    raw = ov.Core().compile_model(ir, "CPU")(normalized.numpy())
+    raw = ov.Core().compile_model(ir, "CPU")(ir_input(ir, normalized))  # the IR takes BGR
     assert np.abs(raw["soft_prediction"][0] - ours).max() < 1e-5
     assert np.abs(raw["feature_vector"] - feature_vector.numpy()).max() < 1e-5
 
