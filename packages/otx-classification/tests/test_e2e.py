@@ -69,7 +69,7 @@ def test_export_writes_ir_fp32_fp16_and_onnx_with_model_api_metadata(trained: di
         assert path.is_file()
     model = ov.Core().read_model(str(exported["OpenVINO IR FP32"]))
     info = {key: model.get_rt_info(["model_info", key]).astype(str) for key in ("model_type", "labels", "mean_values")}
-    assert info == {"model_type": "Classification", "labels": "blue red", "mean_values": "123.675 116.28 103.53"}
+    assert info == {"model_type": "Classification", "labels": "blue red", "mean_values": "103.53 116.28 123.675"}  # BGR
     assert model.inputs[0].get_partial_shape().to_string() == "[?,3,32,32]"
 
 

@@ -107,11 +107,6 @@ def test_hlabel_is_detected_trained_and_agrees_with_model_api(hlabel: dict[str, 
     assert hlabel["metrics"]["val/accuracy_blue"] >= 0.8  # the colour head
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: Model API 0.4.7 hands this IR the BGR image unswapped (a pure blue image scores as OTX's "
-    "red, with reverse_input_channels True or False alike), so a colour-trained model answers the other colour",
-)
 def test_hlabel_model_api_agrees_with_otx(hlabel: dict[str, Any]) -> None:
     assert _agrees_with_model_api(hlabel) >= 6
 
