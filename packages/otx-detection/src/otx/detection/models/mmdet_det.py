@@ -29,23 +29,30 @@ from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models import mm_ops
 from otx.detection.models.base import OTXDetectionModel
 
-__all__ = ["MMDetDetector", "mm_losses", "mmdet_config"]
+__all__ = ["MMDetDetector", "import_mmdet", "mm_losses", "mmdet_config"]
 
 INSTALL_HINT = "install the extra: uv sync --all-packages --extra mmdet (or pip install 'otx-detection[mmdet]')"
 
 
-def mmdet_config(name: str) -> Any:
-    """The ``mmengine`` config ``name`` from the configs shipped in the ``mmdet`` package."""
+def import_mmdet() -> Any:
+    """The ``mmdet`` module, its models and transforms registered (after :func:`mm_ops.install`)."""
     mm_ops.install()
     try:
         import mmdet
         from mmdet.utils import register_all_modules
-        from mmengine.config import Config
         from mmengine.logging import MMLogger
     except ImportError as exc:
-        raise ConfigError(f"MMDetection models need mmdet ({exc}); {INSTALL_HINT}") from None
+        raise ConfigError(f"MMDetection models and transforms need mmdet ({exc}); {INSTALL_HINT}") from None
     MMLogger.get_instance("mmengine").setLevel(logging.WARNING)  # one INFO line per initialized parameter
     register_all_modules()
+    return mmdet
+
+
+def mmdet_config(name: str) -> Any:
+    """The ``mmengine`` config ``name`` from the configs shipped in the ``mmdet`` package."""
+    mmdet = import_mmdet()
+    from mmengine.config import Config
+
     path = Path(mmdet.__file__).parent / ".mim" / "configs" / name
     if not path.is_file():
         raise ConfigError(f"model.init_args.config '{name}' is not a config of mmdet {mmdet.__version__} ({path})")
