@@ -6,6 +6,8 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``tests``: every package's unit tests and the cross-package tests
 - ``tests_core`` / ``tests_classification`` / ``tests_detection`` / ``tests_segmentation``: one package's unit tests
 - ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
+- ``mmdet``: the MMDetection model and the external augmentation pipelines, in ``.nox/mmdet``, an
+  environment with the extras ``otx-detection[mmdet,albumentations]`` (docs/mm-extras.md)
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
 - ``ipex``: in its own venv (torch 2.8 + intel-extension-for-pytorch), each task's default model trains one
@@ -73,6 +75,16 @@ def tests_segmentation(session: nox.Session) -> None:
 @nox.session
 def tests_cross(session: nox.Session) -> None:
     session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def mmdet(session: nox.Session) -> None:
+    env = {"UV_PROJECT_ENVIRONMENT": ".nox/mmdet"}
+    extras = ("--extra", "mmdet", "--extra", "albumentations")
+    session.run("uv", "sync", "--locked", "--all-packages", *extras, external=True, env=env)
+    tests = [f"{PACKAGES['detection']}/tests/{name}" for name in ("test_mm_ops.py", "test_mmdet.py")]
+    tests.append(f"{PACKAGES['detection']}/tests/test_external_transforms.py")
+    session.run(".nox/mmdet/bin/python", "-m", "pytest", *tests, *session.posargs, external=True)
 
 
 @nox.session
