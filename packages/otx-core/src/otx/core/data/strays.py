@@ -41,9 +41,17 @@ def _holds_data(folder: Path) -> bool:
     for entry in entries:
         if _stray_name(entry.name):
             continue
-        if not entry.is_dir() or _holds_data(Path(entry.path)):
+        if not _is_dir(entry) or _holds_data(Path(entry.path)):
             return True
     return False
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a folder; a link that loops or points nowhere is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def is_stray(path: Path) -> bool:
@@ -69,8 +77,8 @@ class FolderScan:
             return None
         shown = ", ".join(self.strays[:limit])
         more = f" and {len(self.strays) - limit} more" if len(self.strays) > limit else ""
-        plural = "entry" if len(self.strays) == 1 else "entries"
-        return f"{len(self.strays)} {plural} that hold no data: {shown}{more}"
+        what = "entry that holds" if len(self.strays) == 1 else "entries that hold"
+        return f"{len(self.strays)} {what} no data: {shown}{more}"
 
 
 def scan(root: Path) -> FolderScan:
@@ -90,7 +98,7 @@ def _scan(root: Path, folder: Path, strays: list[str]) -> int:
     for entry in entries:
         path = Path(entry.path)
         relative = path.relative_to(root).as_posix()
-        if entry.is_dir():
+        if _is_dir(entry):
             if _stray_name(entry.name) or not _holds_data(path):
                 strays.append(f"{relative}/")
             else:
