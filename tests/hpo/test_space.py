@@ -131,7 +131,7 @@ def test_every_recipe_space_applies_to_its_recipe() -> None:
             if task in searched:
                 assert {"lr", "weight_decay", "batch_size"} <= {p.name for p in params}, model
                 checked += 1
-    assert checked == 10
+    assert checked >= 10  # the searched tasks' recipes (11 today)
 
 
 def test_the_model_config_is_untouched_by_hpo_defaults() -> None:
