@@ -199,9 +199,11 @@ def _batch_size(value: str | None) -> dict[str, Any]:
         return {}
     if value == "auto":
         return {"data.auto_batch_size": True}
-    if not value.isdigit() or int(value) < 1:
-        raise _usage_error(f"--batch_size takes a positive number or auto, got {value!r}")
-    return {"data.batch_size": int(value), "data.auto_batch_size": False}
+    try:
+        count = int(value)
+    except ValueError:
+        raise _usage_error(f"'data.batch_size' (--batch_size) must be a number or auto, got {value!r}") from None
+    return {"data.batch_size": count, "data.auto_batch_size": False}
 
 
 def _device_overrides(

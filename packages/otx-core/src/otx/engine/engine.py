@@ -119,6 +119,11 @@ class Engine:
         patience: int | None = None,
         max_time: str | None = None,
         logger: str | None = None,
+        accelerator: str | None = None,
+        devices: int | str | None = None,
+        num_nodes: int | None = None,
+        strategy: str | None = None,
+        precision: str | None = None,
     ) -> dict[str, float]:
         """Train and return the best checkpoint's validation metrics.
 
@@ -128,8 +133,19 @@ class Engine:
         weights kept by name and new classes added. ``patience`` stops training after that many
         validations without a better monitored metric, ``max_time`` (``[DD:]HH:MM:SS``) when the time
         is spent; ``logger="tensorboard"`` adds TensorBoard logs (``trainer.*`` keys of the recipe).
+        ``accelerator`` (``auto``: an Intel XPU, then CUDA, then the CPU), ``devices``, ``num_nodes``,
+        ``strategy`` and ``precision`` say where and how it trains (see ``docs/devices.md``).
         """
-        given = {"patience": patience, "max_time": max_time, "logger": logger}
+        given = {
+            "patience": patience,
+            "max_time": max_time,
+            "logger": logger,
+            "accelerator": accelerator,
+            "devices": devices,
+            "num_nodes": num_nodes,
+            "strategy": strategy,
+            "precision": precision,
+        }
         trainer = {key: value for key, value in given.items() if value is not None}
         plan = self._start(Command.TRAIN, max_epochs=max_epochs, resume=resume, checkpoint=checkpoint, trainer=trainer)
         return run_train(plan, self.work_dir, self._data, callbacks)
