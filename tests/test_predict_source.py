@@ -14,11 +14,16 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from torchvision.transforms import v2
 
+from otx.core.data.dataset import OTXDataset
 from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.image_io import read_image
+from otx.core.data.sample import Sample
 from otx.core.data.sources import find_source
 from otx.core.errors import DataError
+from otx.core.plugin import find_task, import_object
+from otx.core.types.task import OTXTaskType
 from otx.engine import Engine
 
 Otx = Callable[..., Any]
@@ -135,6 +140,20 @@ def test_images_are_read_upright_and_as_8_bit_rgb(tmp_path: Path) -> None:
         pixels = read_image(str(tmp_path / name), orient=True)
         assert pixels.dtype.is_floating_point is False and tuple(pixels.shape) == (3, 6, 5)
     assert int(read_image(str(tmp_path / "deep.png"), orient=True)[0, 0, 0]) == 40000 >> 8
+
+
+@pytest.mark.parametrize("task", list(OTXTaskType), ids=lambda task: task.value)
+def test_every_task_batches_unlabelled_images(tmp_path: Path, task: OTXTaskType) -> None:
+    """Each task's placeholder target goes through the transforms and its batch, as a labelled image would."""
+    adapter = import_object(find_task(task).dataset_adapter)()
+    samples = [
+        Sample(index=i, path=str(_png(tmp_path / f"{i}.png", size=(40 + 8 * i, 24))), array=None, target=None)
+        for i in range(2)
+    ]
+    dataset = OTXDataset(samples, adapter, v2.Resize([16, 16]), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), orient=True)
+    batch = adapter.collate([dataset[0], dataset[1]])
+    assert tuple(batch.images.shape) == (2, 3, 16, 16)
+    assert [info.ori_shape for info in batch.imgs_info] == [(24, 40), (24, 48)]
 
 
 # Predicting: one small trained classifier, its checkpoint and its IR
