@@ -310,7 +310,5 @@ def _with_data(plan: RunPlan, load_data: LoadData, size_from_data: bool = False,
         f"input:  {height}x{width}, batch {config.data.batch_size}{size_note}",
     ]
     if plan.command == Command.TRAIN:
-        lines.append(
-            f"train:  {trainer.max_epochs} epochs, seed {config.seed}"
-        )
+        lines.append(f"train:  {trainer.max_epochs} epochs, seed {config.seed}")
     return evolve(plan, config=config, choices=(*plan.choices, *lines))

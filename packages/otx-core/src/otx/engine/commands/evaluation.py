@@ -31,4 +31,3 @@ def run_test(plan: RunPlan, work_dir: WorkDir, data: DataModules) -> dict[str, f
     source = str(plan.checkpoint.path) if plan.checkpoint else "-"
     print_summary(f"{plan.config.model.name}: test metrics", metrics, {"run": str(run), "checkpoint": source})
     return metrics
-
