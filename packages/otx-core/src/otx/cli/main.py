@@ -295,7 +295,10 @@ def export(
     checkpoint: Checkpoint = None,
     format: Annotated[list[str] | None, Parameter(help="openvino (IR FP32 + FP16) and/or onnx; default: both.")] = None,
     explain: Annotated[
-        bool, Parameter(help="Add saliency_map and feature_vector outputs (Model API reads them).")
+        bool,
+        Parameter(
+            help="Add the saliency outputs Model API reads: saliency_map (or soft_prediction) and feature_vector."
+        ),
     ] = False,
     work_dir: WorkDirArg = Path("otx-workspace"),
 ) -> None:
