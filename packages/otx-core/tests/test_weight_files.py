@@ -16,7 +16,11 @@ HF_URL = "https://huggingface.co/timm/mobilenetv3_small_100.lamb_in1k/resolve/ma
 
 @pytest.fixture(autouse=True)
 def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Empty caches: a temporary TORCH_HOME and HF_HUB_CACHE, no weights folder, no answer from any host."""
+    """Empty caches: a temporary TORCH_HOME and HF_HUB_CACHE, no weights folder, no answer from any host.
+
+    OTX_OFFLINE (set for the whole suite by the root conftest) is cleared: these tests take the network check.
+    """
+    monkeypatch.delenv("OTX_OFFLINE", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     monkeypatch.delenv("OTX_WEIGHTS_DIR", raising=False)
