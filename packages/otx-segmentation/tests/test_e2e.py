@@ -131,14 +131,6 @@ def test_model_api_runs_the_ir_without_otx_and_agrees_with_our_predictions(run: 
     assert compared == 8
 
 
-def test_optimize_quantizes_to_int8_and_reports_miou_before_and_after(run: dict[str, Any]) -> None:
-    metrics = Engine(work_dir=run["work_dir"]).optimize(subset_size=8)
-    assert metrics["fp32/test/mIoU"] == pytest.approx(run["test"]["test/mIoU"], abs=0.005)
-    assert abs(metrics["int8/test/mIoU"] - metrics["fp32/test/mIoU"]) <= 0.15
-    int8 = run["work_dir"] / ".latest" / "optimize" / "model_int8.xml"
-    assert "FakeQuantize" in {op.get_type_name() for op in ov.Core().read_model(str(int8)).get_ops()}
-
-
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not present")
 def test_the_shared_dataset_trains_from_its_folder_alone_in_python(tmp_path: Path) -> None:
     engine = Engine(data_root=SHARED / "supervised", work_dir=tmp_path / "ws")
@@ -148,3 +140,11 @@ def test_the_shared_dataset_trains_from_its_folder_alone_in_python(tmp_path: Pat
     metrics = engine.train(max_epochs=1)
     assert 0.0 <= metrics["val/mIoU"] <= 1.0
     assert "test/mIoU" in Engine(work_dir=tmp_path / "ws").test()
+
+
+def test_optimize_quantizes_to_int8_and_reports_miou_before_and_after(run: dict[str, Any]) -> None:
+    metrics = Engine(work_dir=run["work_dir"]).optimize(subset_size=8)
+    assert metrics["fp32/test/mIoU"] == pytest.approx(run["test"]["test/mIoU"], abs=0.005)
+    assert abs(metrics["int8/test/mIoU"] - metrics["fp32/test/mIoU"]) <= 0.15
+    int8 = run["work_dir"] / ".latest" / "optimize" / "model_int8.xml"
+    assert "FakeQuantize" in {op.get_type_name() for op in ov.Core().read_model(str(int8)).get_ops()}
