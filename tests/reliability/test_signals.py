@@ -16,6 +16,21 @@ from otx.engine import Engine
 Otx = Callable[..., Any]
 
 
+@pytest.fixture(autouse=True)
+def default_signal_handlers() -> Any:
+    """Python's own SIGINT and SIGTERM handlers, as an ``otx`` process starts with them.
+
+    Earlier tests in the same pytest process (the distributed ones) can leave SIGINT ignored, and a
+    run started with SIGINT ignored (``otx train ... &`` in a shell) rightly keeps ignoring it.
+    """
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
 def _signal_after_first_epoch(work_dir: Path, signum: int, runs: Any) -> threading.Thread:
     """A thread that sends ``signum`` to this process once the run has a ``last.ckpt``."""
 
