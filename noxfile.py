@@ -86,7 +86,8 @@ def mmdet(session: nox.Session) -> None:
     env = {"UV_PROJECT_ENVIRONMENT": ".nox/mmdet"}
     extras = ("--extra", "mmdet", "--extra", "albumentations")
     session.run("uv", "sync", "--locked", "--all-packages", *extras, external=True, env=env)
-    tests = [f"{PACKAGES['detection']}/tests/{name}" for name in ("test_mm_ops.py", "test_mmdet.py")]
+    tests = [f"{PACKAGES['core']}/tests/test_mm_ops.py"]
+    tests += [f"{PACKAGES['detection']}/tests/{name}" for name in ("test_mm_ops.py", "test_mmdet.py")]
     tests.append(f"{PACKAGES['detection']}/tests/test_external_transforms.py")
     session.run(".nox/mmdet/bin/python", "-m", "pytest", *tests, *session.posargs, external=True)
 

@@ -8,7 +8,7 @@ turns our batch into images and ``DetDataSample`` records, and
 our entities. Our images arrive normalized, so mmdet's own data preprocessor is not called; boxes
 stay in the pixels of the input image (scale factor 1).
 
-mmdet imports ``mmcv.ops``; :mod:`otx.detection.models.mm_ops` provides its operators first.
+mmdet imports ``mmcv.ops``; :mod:`otx.core.model.mm_ops` provides its operators first.
 
 Example:
     >>> model = MMDetDetector(label_info=["cat", "dog"], config="rtmdet/rtmdet_tiny_8xb32-300e_coco.py")
@@ -23,10 +23,10 @@ from torch import Tensor, nn
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
+from otx.core.model import mm_ops
 from otx.core.model.base import OTXModelArgs
 from otx.core.model.incremental import ClassAxis, layer_axes
 from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
-from otx.detection.models import mm_ops
 from otx.detection.models.base import OTXDetectionModel
 
 __all__ = ["MMDetDetector", "import_mmdet", "mm_losses", "mmdet_config"]

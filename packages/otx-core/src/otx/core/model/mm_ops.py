@@ -13,7 +13,7 @@ that need an unprovided operator fail, at build time. Where the full ``mmcv`` wi
 extension is installed, :func:`install` leaves it alone.
 
 Example:
-    >>> from otx.detection.models import mm_ops
+    >>> from otx.core.model import mm_ops
     >>> mm_ops.install()
     >>> from mmcv.ops import batched_nms  # torchvision's NMS behind mmcv's signature
 """
@@ -128,7 +128,7 @@ def _unprovided(name: str) -> type[nn.Module]:
     def refuse(self: nn.Module, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError(
             f"mmcv.ops.{name} needs mmcv's compiled extension, which mmcv-lite lacks; "
-            f"OTX provides only {', '.join(sorted(PROVIDED))} (otx.detection.models.mm_ops)"
+            f"OTX provides only {', '.join(sorted(PROVIDED))} (otx.core.model.mm_ops)"
         )
 
     return type(name, (nn.Module,), {"__init__": refuse, "__module__": "mmcv.ops"})
@@ -173,7 +173,7 @@ def install() -> None:
     if importlib.util.find_spec("mmcv") is None or _has_compiled_ops():
         return
     if "mmcv.ops" in sys.modules:
-        raise RuntimeError("mmcv.ops was imported before otx.detection.models.mm_ops.install(); call it first")
+        raise RuntimeError("mmcv.ops was imported before otx.core.model.mm_ops.install(); call it first")
     sys.meta_path.insert(0, _OpsFinder())
 
 
