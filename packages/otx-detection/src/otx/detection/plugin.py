@@ -5,11 +5,12 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
-_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo", "datumaro")
+_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo", "labelme", "datumaro")
 _READERS = (
     "otx.detection.formats.voc:VOC_DETECTION",
     "otx.detection.formats.voc_pairs:VOC_PAIRS",
     "otx.detection.formats.coco:COCO_INSTANCES",
+    "otx.detection.formats.labelme:LABELME",
 )
 
 PLUGIN = TaskPlugin(
@@ -21,7 +22,16 @@ PLUGIN = TaskPlugin(
             pretrained_model="fasterrcnn_mobilenetv3",
             dataset_adapter="otx.detection.data:DetectionAdapter",
             formats=_FORMATS,
-            default_for_formats=("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo"),
+            default_for_formats=(
+                "coco_instances",
+                "coco",
+                "mmdet_coco",
+                "voc_detection",
+                "voc_pairs",
+                "voc",
+                "yolo",
+                "labelme",
+            ),
             dataset_formats=_READERS,
         ),
         TaskSpec(
@@ -30,7 +40,7 @@ PLUGIN = TaskPlugin(
             default_model="maskrcnn_mobilenetv3",
             pretrained_model="maskrcnn_resnet50",
             dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
-            formats=("coco_instances", "coco", "mmdet_coco", "datumaro"),
+            formats=("coco_instances", "coco", "mmdet_coco", "labelme", "datumaro"),
             dataset_formats=_READERS,
         ),
     ),
