@@ -5,11 +5,25 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
-_FORMATS = ("coco_instances", "coco", "mmdet_coco", "voc_detection", "voc_pairs", "voc", "yolo", "labelme", "datumaro")
+_FORMATS = (
+    "coco_instances",
+    "coco",
+    "mmdet_coco",
+    "roboflow_coco",
+    "coco_file",
+    "voc_detection",
+    "voc_pairs",
+    "voc",
+    "yolo",
+    "labelme",
+    "datumaro",
+)
 _READERS = (
     "otx.detection.formats.voc:VOC_DETECTION",
     "otx.detection.formats.voc_pairs:VOC_PAIRS",
     "otx.detection.formats.coco:COCO_INSTANCES",
+    "otx.detection.formats.coco_roboflow:ROBOFLOW_COCO",
+    "otx.detection.formats.coco_file:COCO_FILE",
     "otx.detection.formats.labelme:LABELME",
 )
 
@@ -26,6 +40,8 @@ PLUGIN = TaskPlugin(
                 "coco_instances",
                 "coco",
                 "mmdet_coco",
+                "roboflow_coco",
+                "coco_file",
                 "voc_detection",
                 "voc_pairs",
                 "voc",
@@ -40,7 +56,7 @@ PLUGIN = TaskPlugin(
             default_model="maskrcnn_mobilenetv3",
             pretrained_model="maskrcnn_resnet50",
             dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
-            formats=("coco_instances", "coco", "mmdet_coco", "labelme", "datumaro"),
+            formats=("coco_instances", "coco", "mmdet_coco", "roboflow_coco", "coco_file", "labelme", "datumaro"),
             dataset_formats=_READERS,
         ),
     ),
