@@ -14,6 +14,7 @@ _FORMATS = (
     "voc_detection",
     "voc_pairs",
     "voc",
+    "yolo_ultralytics",
     "yolo",
     "labelme",
     "datumaro",
@@ -25,6 +26,8 @@ _READERS = (
     "otx.detection.formats.coco_roboflow:ROBOFLOW_COCO",
     "otx.detection.formats.coco_file:COCO_FILE",
     "otx.detection.formats.labelme:LABELME",
+    "otx.detection.formats.yolo_ultralytics:YOLO_ULTRALYTICS",
+    "otx.detection.formats.yolo_darknet:YOLO",
 )
 
 PLUGIN = TaskPlugin(
@@ -45,6 +48,7 @@ PLUGIN = TaskPlugin(
                 "voc_detection",
                 "voc_pairs",
                 "voc",
+                "yolo_ultralytics",
                 "yolo",
                 "labelme",
             ),
@@ -56,7 +60,16 @@ PLUGIN = TaskPlugin(
             default_model="maskrcnn_mobilenetv3",
             pretrained_model="maskrcnn_resnet50",
             dataset_adapter="otx.detection.data:InstanceSegmentationAdapter",
-            formats=("coco_instances", "coco", "mmdet_coco", "roboflow_coco", "coco_file", "labelme", "datumaro"),
+            formats=(
+                "coco_instances",
+                "coco",
+                "mmdet_coco",
+                "roboflow_coco",
+                "coco_file",
+                "labelme",
+                "yolo_ultralytics",
+                "datumaro",
+            ),
             dataset_formats=_READERS,
         ),
     ),
