@@ -1,6 +1,7 @@
 """COCO as users export it (Roboflow, one JSON file beside the images, CVAT's COCO 1.0) trains from the folder alone."""
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,36 @@ def test_roboflow_polygons_train_instance_segmentation(tmp_path: Path, make: Any
     metrics = engine.train(max_epochs=1)
     assert {"val/mask_map", "val/mask_map_50"} <= set(metrics)
     assert engine.last_plan is not None and engine.last_plan.config.data_format == "roboflow_coco"
+
+
+CAR_TREE_BUG = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets" / "otx-assets" / "car_tree_bug"
+
+
+def _objects(dataset: Any) -> dict[tuple[str, str], list[tuple[str, int, tuple[float, ...]]]]:
+    """Per image (subset, file name): each shape's type, label and points or box, sorted."""
+    found = {}
+    for item in dataset:
+        shapes = [
+            (type(a).__name__, a.label, tuple(round(v, 3) for v in getattr(a, "points", None) or a.get_bbox()))
+            for a in item.annotations
+        ]
+        found[(item.subset, Path(item.media.path).name)] = sorted(shapes)
+    return found
+
+
+@pytest.mark.skipif(not CAR_TREE_BUG.is_dir(), reason="../shared/datasets/otx-assets/car_tree_bug is absent")
+def test_real_coco_reads_the_same_as_roboflow_and_as_one_file(tmp_path: Path) -> None:
+    expected = _objects(import_dataset(CAR_TREE_BUG, "coco_instances"))
+    roboflow = tmp_path / "roboflow"
+    for annotation in sorted((CAR_TREE_BUG / "annotations").glob("instances_*.json")):
+        subset = annotation.stem.removeprefix("instances_")
+        shutil.copytree(CAR_TREE_BUG / "images" / subset, roboflow / subset)
+        shutil.copy(annotation, roboflow / subset / "_annotations.coco.json")
+    assert candidate_formats(roboflow)[0] == "roboflow_coco"
+    assert _objects(import_dataset(roboflow, "roboflow_coco")) == expected
+    one_file = tmp_path / "one_file"
+    shutil.copytree(CAR_TREE_BUG / "images" / "train", one_file / "images")
+    shutil.copy(CAR_TREE_BUG / "annotations" / "instances_train.json", one_file / "instances.json")
+    assert candidate_formats(one_file)[0] == "coco_file"
+    train = {("default", name): shapes for (subset, name), shapes in expected.items() if subset == "train"}
+    assert _objects(import_dataset(one_file, "coco_file")) == train
