@@ -1,15 +1,15 @@
 """Compare training at the input size auto-configuration picks from the data with a fixed one (the old recipe size).
 
 For each dataset, the same model, epochs and seeds are trained twice through :class:`otx.engine.Engine`:
-once with ``data.input_size`` chosen from the data, once with ``--size`` (default 128, the recipe size
-the data was trained at before the choice existed). It prints a Markdown table: the input size,
+once with ``data.input_size`` chosen from the data, and once with each of ``--sizes`` (default 128, the
+recipe size the data was trained at before the choice existed). It prints a Markdown table: the input size,
 training images/s (median epoch, training batches only), wall time of ``train`` (validation included)
 and the final and best validation accuracy, median over seeds.
 
 Usage (from the repository root; digits from ``tools/make_digits_dataset.py``)::
 
     python tools/make_digits_dataset.py /tmp/digits8 --size 8
-    python tools/bench_input_size.py /tmp/digits8 /tmp/digits28 --epochs 5 --seeds 0 1
+    python tools/bench_input_size.py /tmp/digits8 /tmp/digits28 --epochs 5 --seeds 0 1 2 --sizes 128 64 32
 """
 
 from __future__ import annotations
@@ -52,28 +52,30 @@ def main() -> None:
     parser.add_argument("data_roots", type=Path, nargs="+")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--size", type=int, default=128, help="the fixed input size to compare with")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128], help="fixed input sizes to compare with")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     set_threads(args.threads)
     print(f"| dataset | input | train img/s | train wall s | final val acc | best val acc |  ({args.epochs} epochs)")
     print("|---|---|---|---|---|---|")
+    sizes: list[int | None] = [*args.sizes, None]
     for root in args.data_roots:
-        for size in (args.size, None):
-            runs = []
-            for seed in args.seeds:
+        runs: dict[int | None, list[dict[str, Any]]] = {size: [] for size in sizes}
+        for seed in args.seeds:  # sizes interleaved per seed: a change in machine load hits them alike
+            for size in sizes:
                 with tempfile.TemporaryDirectory() as work:
-                    runs.append(train_once(root, seed, args.epochs, size, Path(work)))
-            label = runs[0]["input"] + (" (fixed)" if size is not None else " (from the data)")
-
-            def median(key: str, runs: list[dict[str, Any]] = runs) -> float:
-                return statistics.median(r[key] for r in runs if r[key] is not None)
-
+                    runs[size].append(train_once(root, seed, args.epochs, size, Path(work)))
+        for size in sizes:
+            label = runs[size][0]["input"] + (" (fixed)" if size is not None else " (from the data)")
             print(
-                f"| {root.name} | {label} | {median('rate'):.0f} | {median('wall'):.0f} | "
-                f"{median('final'):.3f} | {median('best'):.3f} |",
+                f"| {root.name} | {label} | {_median(runs[size], 'rate'):.0f} | {_median(runs[size], 'wall'):.0f} | "
+                f"{_median(runs[size], 'final'):.3f} | {_median(runs[size], 'best'):.3f} |",
                 flush=True,
             )
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs if r[key] is not None)
 
 
 if __name__ == "__main__":

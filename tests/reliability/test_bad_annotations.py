@@ -147,10 +147,10 @@ def test_an_unrecognised_folder_names_what_it_found(
     tmp_path: Path, shapes_maker: Callable[..., Path], otx: Callable[..., Any]
 ) -> None:
     root = shapes_maker(tmp_path / "data", per_class=2)
-    (root / "notes.txt").write_text("stray", encoding="utf-8")
+    (root / "unsorted.png").write_bytes((next((root / "circle").iterdir())).read_bytes())  # an image of no class
     (root / "empty").mkdir()
     (root / "loop").symlink_to(root / "loop")
     result = otx("train", "--data_root", root, "--work_dir", tmp_path / "ws")
     assert result.code == 2
     line = result.error_line
-    assert "notes.txt" in line and "empty" in line and "loop" in line
+    assert "unsorted.png" in line and "empty" in line and "loop" in line

@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datumaro.components.annotation import AnnotationType
 
 from otx.classification.formats.image_folders import FLAT_FOLDERS, SUBSET_FOLDERS
-from otx.core.data.formats import candidate_formats
+from otx.core.data.formats import candidate_formats, import_dataset
 from otx.engine import Engine
 from otx.engine.autoconfig import auto_configure
 
@@ -54,3 +55,32 @@ def test_one_stray_file_is_not_a_class(tmp_path: Path, class_folders_writer: Cal
     root = class_folders_writer(tmp_path / "colours", {"blue": 2, "red": 2})
     (root / junk).write_text("x")
     assert candidate_formats(root) == [FLAT_FOLDERS]
+
+
+@pytest.mark.parametrize("subsets", [(), ("train", "val")])
+def test_other_files_beside_class_folders_are_ignored_and_named(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], subsets: tuple[str, ...], caplog: Any
+) -> None:
+    for subset in subsets or ("",):
+        class_folders_writer(tmp_path / subset, {"blue": 2, "red": 2})
+    (tmp_path / "notes.txt").write_text("shot on a phone")
+    (tmp_path / "classes.csv").write_text("blue,red\n")
+    expected = SUBSET_FOLDERS if subsets else FLAT_FOLDERS
+    assert candidate_formats(tmp_path)[0] == expected  # Datumaro's "tabular" reads the CSV too, after it
+    config, _ = auto_configure(tmp_path)
+    assert (config.task, config.data_format) == ("MULTI_CLASS_CLS", expected)
+    dataset = import_dataset(tmp_path, expected)
+    assert sorted(c.name for c in dataset.categories()[AnnotationType.label].items) == ["blue", "red"]
+    assert len(dataset) == 4 * max(1, len(subsets))
+    assert "Ignored 2 file(s)" in caplog.text and "classes.csv, notes.txt" in caplog.text
+
+
+def test_images_with_a_label_file_each_beside_an_index_are_not_class_folders(
+    tmp_path: Path, class_folders_writer: Callable[..., Path]
+) -> None:
+    class_folders_writer(tmp_path, {"red": 2})
+    frames = (tmp_path / "red").rename(tmp_path / "obj_train_data")
+    for image in frames.iterdir():
+        image.with_suffix(".txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (tmp_path / "train.txt").write_text("obj_train_data/0.png\n")
+    assert FLAT_FOLDERS not in candidate_formats(tmp_path)

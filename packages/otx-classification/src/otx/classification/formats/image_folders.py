@@ -28,21 +28,40 @@ SUBSET_FOLDERS = "image_folders_with_subsets"
 SUBSET_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test", "testing"})
 
 
-def _is_class_folder_tree(root: Path) -> bool:
-    """True when every entry of ``root`` (strays aside) is a folder holding image files and no folders."""
+def _is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _is_class_folder_tree(root: Path, beside_files: bool = False) -> bool:
+    """True when the folders of ``root`` (strays aside) hold image files and no folders.
+
+    Other files at the root (a ``notes.txt``, a ``classes.csv``) are allowed, but only where every
+    class folder holds images alone: a folder of images with a label file beside each (YOLO, LabelMe,
+    a COCO subset) next to an index file is another format's layout. ``beside_files``: such files
+    are at a level above ``root``, with the same consequence.
+    """
     children = data_entries(root)
-    if not children or any(not c.is_dir() for c in children):
+    folders = [c for c in children if c.is_dir()]
+    loose = [c for c in children if not c.is_dir()]
+    if not folders or any(_is_image(c) for c in loose):
         return False
-    for class_dir in children:
+    for class_dir in folders:
         entries = data_entries(class_dir)
-        if any(e.is_dir() for e in entries) or not any(e.suffix.lower() in IMAGE_SUFFIXES for e in entries):
+        if any(e.is_dir() for e in entries) or not any(_is_image(e) for e in entries):
+            return False
+        if (loose or beside_files) and not all(_is_image(e) for e in entries):
             return False
     return True
 
 
+def _root_files(root: Path) -> list[Path]:
+    """Files beside the class (or subset) folders of ``root``, strays aside: no part of the dataset."""
+    return [c for c in data_entries(root) if not c.is_dir()]
+
+
 def _has_subset_folders(root: Path) -> bool:
-    children = data_entries(root)
-    return bool(children) and all(c.is_dir() and c.name.lower() in SUBSET_NAMES for c in children)
+    folders = [c for c in data_entries(root) if c.is_dir()]
+    return bool(folders) and all(c.name.lower() in SUBSET_NAMES for c in folders)
 
 
 def _detect_flat(root: Path) -> bool:
@@ -50,18 +69,23 @@ def _detect_flat(root: Path) -> bool:
 
 
 def _detect_subsets(root: Path) -> bool:
-    return _has_subset_folders(root) and all(_is_class_folder_tree(c) for c in data_entries(root))
+    if not _has_subset_folders(root):
+        return False
+    beside = bool(_root_files(root))
+    return all(_is_class_folder_tree(c, beside) for c in data_entries(root) if c.is_dir())
 
 
 def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
     """A Datumaro dataset with one ``Label`` per image, named after its folder."""
-    class_names = sorted({d.name for folder in subsets.values() for d in data_entries(folder)})
+    class_folders = {subset: [d for d in data_entries(folder) if d.is_dir()] for subset, folder in subsets.items()}
+    class_names = sorted({d.name for folders in class_folders.values() for d in folders})
     label_ids = {name: i for i, name in enumerate(class_names)}
-    items, skipped = [], []
-    for subset, folder in subsets.items():
-        for class_dir in data_entries(folder):
+    items: list[DatasetItem] = []
+    skipped = [file for folder in {root, *subsets.values()} for file in _root_files(folder)]
+    for subset, folders in class_folders.items():
+        for class_dir in folders:
             for file in data_entries(class_dir):
-                if file.suffix.lower() not in IMAGE_SUFFIXES:
+                if not _is_image(file):
                     skipped.append(file)
                     continue
                 items.append(
@@ -73,7 +97,8 @@ def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
                     )
                 )
     if skipped:
-        log.warning("Skipped %d non-image file(s) under %s, e.g. %s", len(skipped), root, skipped[0])
+        shown = ", ".join(str(path.relative_to(root)) for path in skipped[:5])
+        log.warning("Ignored %d file(s) under %s that are no image of a class folder: %s", len(skipped), root, shown)
     categories = LabelCategories.from_iterable(class_names)
     return Dataset.from_iterable(items, categories={AnnotationType.label: categories})
 
@@ -83,7 +108,7 @@ def _load_flat(root: Path) -> Dataset:
 
 
 def _load_subsets(root: Path) -> Dataset:
-    return _read(root, {c.name: c for c in data_entries(root)})
+    return _read(root, {c.name: c for c in data_entries(root) if c.is_dir()})
 
 
 IMAGE_FOLDERS = DatasetFormat(
