@@ -1,6 +1,7 @@
 """COCO as users export it (Roboflow, one JSON file beside the images, CVAT's COCO 1.0) trains from the folder alone."""
 
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +143,19 @@ def test_masks_are_read_from_polygons_and_both_kinds_of_rle(tmp_path: Path, make
             x, y, w, h = polygon.get_bbox()
             assert int(mask.sum()) == int(rle.sum()) == int(w * h)
             assert bool((mask == rle).all()) and bool(mask[int(y), int(x)])
+
+
+def test_a_polygon_of_two_points_is_dropped_counted_and_its_box_kept(
+    tmp_path: Path, make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def two_points(data: dict[str, Any]) -> None:
+        data["annotations"][0]["segmentation"] = [[1, 1, 9, 9]]
+
+    root = write_annotations_json(tmp_path / "data", make, extra=two_points)
+    with caplog.at_level(logging.WARNING):
+        first = next(item for item in import_dataset(root, "coco_file") if item.id == "default_000.png")
+    assert "Dropped 1 polygon(s) of fewer than 3 points in " + str(root / "annotations.json") in caplog.text
+    assert sorted(type(a).__name__ for a in first.annotations) == ["Bbox", "Bbox", "Polygon"]
 
 
 MALFORMED: dict[str, tuple[Callable[[Path, Any], Path], str, str]] = {
