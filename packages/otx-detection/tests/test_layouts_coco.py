@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from otx.core.config.recipe import DataConfig
 from otx.core.data.formats import candidate_formats, import_dataset
+from otx.core.data.module import OTXDataModule
 from otx.core.errors import DataError
+from otx.detection.data import DetectionAdapter
 from otx.engine import Engine
 from otx.engine.autoconfig import auto_configure
 
@@ -112,6 +115,8 @@ def test_each_layout_is_detected_and_read_with_its_own_classes(tmp_path: Path, m
 def test_roboflow_keeps_its_subsets_and_drops_only_an_unused_super_category(tmp_path: Path, make: Any) -> None:
     root = write_roboflow(tmp_path / "data", make)
     assert sorted({item.subset for item in import_dataset(root, "roboflow_coco")}) == ["test", "train", "valid"]
+    datamodule = OTXDataModule(DetectionAdapter(), root, "roboflow_coco", DataConfig(num_workers=0))
+    assert {name: len(samples) for name, samples in datamodule.subsets.items()} == {"train": 6, "val": 3, "test": 2}
 
     def used_parent(data: dict[str, Any]) -> None:
         _roboflow_categories(data)
