@@ -8,6 +8,8 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
 - ``mmdet``: the MMDetection model and the external augmentation pipelines, in ``.nox/mmdet``, an
   environment with the extras ``otx-detection[mmdet,albumentations]`` (docs/mm-extras.md)
+- ``mmseg``: the MMSegmentation model (``segformer_b0``) and the ``mmcv.ops`` seam, in ``.nox/mmseg``, an
+  environment with the extra ``otx-segmentation[mmseg]`` (docs/mm-extras.md)
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
 - ``ipex``: in its own venv (torch 2.8 + intel-extension-for-pytorch), each task's default model trains one
@@ -90,6 +92,14 @@ def mmdet(session: nox.Session) -> None:
     tests += [f"{PACKAGES['detection']}/tests/{name}" for name in ("test_mm_ops.py", "test_mmdet.py")]
     tests.append(f"{PACKAGES['detection']}/tests/test_external_transforms.py")
     session.run(".nox/mmdet/bin/python", "-m", "pytest", *tests, *session.posargs, external=True)
+
+
+@nox.session
+def mmseg(session: nox.Session) -> None:
+    env = {"UV_PROJECT_ENVIRONMENT": ".nox/mmseg"}
+    session.run("uv", "sync", "--locked", "--all-packages", "--extra", "mmseg", external=True, env=env)
+    tests = [f"{PACKAGES['core']}/tests/test_mm_ops.py", f"{PACKAGES['segmentation']}/tests/test_mmseg.py"]
+    session.run(".nox/mmseg/bin/python", "-m", "pytest", *tests, *session.posargs, external=True)
 
 
 @nox.session
