@@ -20,6 +20,7 @@ Usage (from the repository root, under the CPU lock shared with other benchmarks
 
     flock /tmp/otx-cpu.lock python tools/bench_segmentation.py
     flock /tmp/otx-cpu.lock python tools/bench_segmentation.py --models tiny_seg --set data.input_size=[320,320]
+    flock /tmp/otx-cpu.lock .nox/mmseg/bin/python tools/bench_segmentation.py --models tiny_seg segformer_b0
 """
 
 from __future__ import annotations
@@ -51,7 +52,16 @@ from bench_measure import PeakMemory, train_timer
 
 DEFAULT_DATA_ROOT = DATASETS / "membrane"
 DEFAULT_MODELS = ("tiny_seg", "lraspp_mobilenetv3", "deeplabv3_mobilenetv3")
+MMSEG_MODELS = ("segformer_b0",)
+"""Benchmarked by default where the extra otx-segmentation[mmseg] is installed (docs/mm-extras.md)."""
 LABELS = {"0": "membrane", "1": "cell"}
+
+
+def default_models() -> list[str]:
+    """Our recipes, and the MMSegmentation ones where mmseg is installed."""
+    import importlib.util
+
+    return [*DEFAULT_MODELS, *(MMSEG_MODELS if importlib.util.find_spec("mmseg") else ())]
 
 
 def convert_membrane(source: Path, target: Path, n_val: int, n_test: int, seed: int) -> Path:
@@ -151,7 +161,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_root", type=Path, default=DEFAULT_DATA_ROOT, help="membrane dataset folder")
-    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), help="recipes to compare")
+    parser.add_argument("--models", nargs="+", default=default_models(), help="recipes to compare")
     parser.add_argument("--epochs", type=int, default=30, help="training epochs per model (default 30)")
     parser.add_argument("--val", type=int, default=4, help="validation images (default 4)")
     parser.add_argument("--test", type=int, default=6, help="held-back test images (default 6)")
