@@ -84,3 +84,12 @@ def test_images_with_a_label_file_each_beside_an_index_are_not_class_folders(
         image.with_suffix(".txt").write_text("0 0.5 0.5 0.2 0.2\n")
     (tmp_path / "train.txt").write_text("obj_train_data/0.png\n")
     assert FLAT_FOLDERS not in candidate_formats(tmp_path)
+
+
+def test_one_folder_of_images_beside_a_file_is_not_a_class_folder(
+    tmp_path: Path, class_folders_writer: Callable[..., Path]
+) -> None:
+    class_folders_writer(tmp_path, {"red": 2})
+    (tmp_path / "red").rename(tmp_path / "images")
+    (tmp_path / "annotations.json").write_text("{}")
+    assert FLAT_FOLDERS not in candidate_formats(tmp_path)

@@ -35,15 +35,15 @@ def _is_image(path: Path) -> bool:
 def _is_class_folder_tree(root: Path, beside_files: bool = False) -> bool:
     """True when the folders of ``root`` (strays aside) hold image files and no folders.
 
-    Other files at the root (a ``notes.txt``, a ``classes.csv``) are allowed, but only where every
-    class folder holds images alone: a folder of images with a label file beside each (YOLO, LabelMe,
-    a COCO subset) next to an index file is another format's layout. ``beside_files``: such files
-    are at a level above ``root``, with the same consequence.
+    Other files at the root (a ``notes.txt``, a ``classes.csv``) are allowed, but only beside two
+    class folders or more, each holding images alone: one folder of images beside a file (COCO's
+    ``annotations.json`` + ``images/``) or images with a label file each (YOLO, LabelMe) is another
+    format's layout. ``beside_files``: such files are at a level above ``root``, with the same consequence.
     """
     children = data_entries(root)
     folders = [c for c in children if c.is_dir()]
     loose = [c for c in children if not c.is_dir()]
-    if not folders or any(_is_image(c) for c in loose):
+    if not folders or any(_is_image(c) for c in loose) or (loose and len(folders) < 2):
         return False
     for class_dir in folders:
         entries = data_entries(class_dir)
