@@ -60,7 +60,7 @@ def test_imports_of_mmcv_ops_resolve_and_unprovided_operators_refuse_when_built(
 
 
 def test_install_answers_mmcv_ops_imports() -> None:
-    pytest.importorskip("mmcv", reason="mmcv(-lite) is installed with the extra otx-detection[mmdet]")
+    pytest.importorskip("mmcv", reason="mmcv-lite comes with the extras otx-detection[mmdet], otx-segmentation[mmseg]")
     mm_ops.install()
     from mmcv.ops import RoIAlign, batched_nms
 
