@@ -132,7 +132,7 @@ def test_other_json_files_are_not_taken_for_labelme(tmp_path: Path, make: Any) -
         assert "labelme" not in candidate_formats(root), root
 
 
-def test_shapes_without_area_are_skipped_and_counted_circles_become_polygons(
+def test_what_is_left_out_is_counted_and_circles_become_polygons(
     tmp_path: Path, make: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     root = write_labelme(tmp_path / "data", make, count=2)
@@ -145,9 +145,14 @@ def test_shapes_without_area_are_skipped_and_counted_circles_become_polygons(
         _shape("disc", "circle", [[30, 20], [30, 30]]),
     ]
     (root / "photo_000.json").write_text(json.dumps(first))
+    make.scene(10)[0].save(root / "not_labelled_yet.jpg")
+    (root / "dataset_meta.json").write_text(json.dumps({"label_map": {"0": "disc"}}))
     with caplog.at_level(logging.WARNING):
         dataset = import_dataset(root, "labelme")
     assert "Skipped 3 LabelMe shape(s)" in caplog.text and "line: 1, linestrip: 1, point: 1" in caplog.text
+    assert "Left out 1 image(s) with no LabelMe .json: not_labelled_yet.jpg" in caplog.text
+    assert "Left out 1 JSON file(s) without LabelMe 'shapes': dataset_meta.json" in caplog.text
+    assert len(dataset) == 3
     items = {item.id: item for item in dataset}
     assert items["points_only"].annotations == []  # the image stays, as background
     circle = items["photo_000"].annotations[-1]

@@ -14,14 +14,13 @@ path or another folder falls back to its file name beside the JSON), else the im
 JSON's stem beside it, else the image embedded as ``imageData``.
 """
 
-import base64
-import binascii
+import functools
 import glob
 import io
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from datumaro.components.annotation import Annotation, AnnotationType, Bbox, LabelCategories, Mask, Polygon
@@ -36,7 +35,14 @@ from otx.core.data.split import canonical_subset
 from otx.core.data.strays import is_stray
 from otx.core.errors import DataError
 from otx.detection.formats.labelme_exif import to_stored_mask, to_stored_points
-from otx.detection.formats.labelme_json import LabelMeRecord, LabelMeShape, is_labelme, read_labelme
+from otx.detection.formats.labelme_json import (
+    LabelMeRecord,
+    LabelMeShape,
+    embedded_image,
+    full_mask,
+    is_labelme,
+    read_labelme,
+)
 
 __all__ = ["LABELME"]
 
@@ -45,6 +51,9 @@ log = logging.getLogger(__name__)
 _CHECKED = 3
 """JSON files named like an image that are read to recognise a folder."""
 _ORIENTATION_TAG = 0x0112
+
+Size = tuple[int, int] | None
+"""An image's ``(height, width)``, where known."""
 
 
 def _walk(root: Path) -> tuple[list[Path], list[Path]]:
@@ -85,7 +94,7 @@ def _image_file(record: LabelMeRecord) -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
 
 
-def _header(source: Path | io.BytesIO) -> tuple[int, tuple[int, int] | None]:
+def _header(source: Path | io.BytesIO) -> tuple[int, Size]:
     """EXIF orientation (1: none) and stored ``(height, width)``; an unreadable image is left to the image check."""
     try:
         with Image.open(source) as image:
@@ -95,38 +104,36 @@ def _header(source: Path | io.BytesIO) -> tuple[int, tuple[int, int] | None]:
         return 1, None
 
 
-def _media(record: LabelMeRecord) -> tuple[DmImage, int, tuple[int, int] | None]:
+def _media(record: LabelMeRecord) -> tuple[DmImage, int, Size]:
     """The record's image, its EXIF orientation and its stored size."""
     image = _image_file(record)
     if image is not None:
         orientation, stored = _header(image)
         return DmImage.from_file(str(image), size=stored), orientation, stored
-    if record.image_data is None:
+    if not record.has_image_data:
         raise DataError(
             f"{record.path} has no image: not '{record.image_path}', no {record.path.stem}.jpg/.png/... beside it, "
             "and no imageData"
         )
-    try:
-        data = base64.b64decode(record.image_data, validate=True)
-    except (binascii.Error, ValueError):
-        raise DataError(f"{record.path}: its image file is missing and 'imageData' is not base64") from None
+    data = embedded_image(record.path)
     orientation, stored = _header(io.BytesIO(data))
     return DmImage.from_bytes(data, size=stored), orientation, stored
 
 
-def _annotation(shape: LabelMeShape, label: int, orientation: int, stored: tuple[int, int] | None) -> Annotation:
+def _annotation(shape: LabelMeShape, label: int, record: LabelMeRecord, orientation: int, stored: Size) -> Annotation:
     points = to_stored_points(shape.points, orientation, stored) if stored is not None else shape.points
     if shape.kind == "polygon":
         return Polygon(list(points), label=label, group=shape.group)
-    if shape.mask is not None:
-        return Mask(to_stored_mask(shape.mask, orientation), label=label, group=shape.group)
+    if shape.mask is not None and record.size is not None:  # made when the mask is used: a full image each
+        drawn = functools.partial(full_mask, shape, record.size)
+        return Mask(lambda: to_stored_mask(drawn(), orientation), label=label, group=shape.group)
     xs, ys = points[0::2], points[1::2]
     return Bbox(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys), label=label, group=shape.group)
 
 
-def _item(root: Path, record: LabelMeRecord, subset: str, labels: Sequence[str]) -> DatasetItem:
+def _item(root: Path, record: LabelMeRecord, subset: str, labels: Mapping[str, int]) -> DatasetItem:
     media, orientation, stored = _media(record)
-    annotations = [_annotation(s, labels.index(s.label), orientation, stored) for s in record.shapes]
+    annotations = [_annotation(s, labels[s.label], record, orientation, stored) for s in record.shapes]
     item_id = record.path.relative_to(root).with_suffix("").as_posix()
     return DatasetItem(id=item_id, subset=subset, media=media, annotations=annotations)
 
@@ -169,9 +176,10 @@ def _load(root: Path) -> Dataset:
     if "default" in subsets:  # subsets only where every file is in a subset folder: one unsplit pool otherwise
         subsets = ["default"] * len(records)
     labels = sorted({shape.label for record in records for shape in record.shapes})
-    items = [_item(root, record, subset, labels) for record, subset in zip(records, subsets, strict=True)]
-    used = {Path(item.media.path).resolve() for item in items if getattr(item.media, "path", "")}
-    _notes(root, records, others, [p for p in images if p.resolve() not in used])
+    index = {name: i for i, name in enumerate(labels)}
+    items = [_item(root, record, subset, index) for record, subset in zip(records, subsets, strict=True)]
+    used = {os.path.normpath(item.media.path) for item in items if getattr(item.media, "path", "")}
+    _notes(root, records, others, [p for p in images if os.path.normpath(p) not in used])
     return Dataset.from_iterable(items, categories={AnnotationType.label: LabelCategories.from_iterable(labels)})
 
 

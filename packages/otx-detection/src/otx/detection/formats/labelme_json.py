@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from otx.core.errors import DataError
 
-__all__ = ["LabelMeRecord", "LabelMeShape", "is_labelme", "read_labelme"]
+__all__ = ["LabelMeRecord", "LabelMeShape", "embedded_image", "full_mask", "is_labelme", "read_labelme"]
 
 CIRCLE_VERTICES = 32
 """Vertices of the polygon that stands for a circle."""
@@ -45,7 +45,7 @@ class LabelMeShape:
     """Flat ``x, y`` pairs in pixels: two corners for a box, the outline for a polygon, the box for a mask."""
     group: int
     mask: np.ndarray | None = None
-    """Full-image boolean mask (``kind == "mask"`` only)."""
+    """Boolean mask of the box's pixels, its top-left at the box's first corner (``kind == "mask"`` only)."""
 
 
 @frozen
@@ -57,7 +57,8 @@ class LabelMeRecord:
     image_path: str
     size: tuple[int, int] | None
     """``(height, width)`` from ``imageHeight``/``imageWidth``, where both are positive integers."""
-    image_data: str | None
+    has_image_data: bool
+    """Whether the image is embedded as ``imageData`` (read again with :func:`embedded_image` where needed)."""
     skipped: Counter[str]
     """Shapes left out, by ``shape_type``."""
 
@@ -109,20 +110,35 @@ def _circle(points: list[tuple[float, float]]) -> tuple[float, ...]:
     return tuple(v for a in angles for v in (cx + radius * math.cos(a), cy + radius * math.sin(a)))
 
 
-def _mask(encoded: Any, corner: tuple[float, float], size: tuple[int, int] | None, where: str) -> np.ndarray:
-    """The full-image mask of labelme's ``mask`` shape: a PNG of its box's pixels pasted at the box's corner."""
+def _crop(encoded: Any, size: tuple[int, int] | None, where: str) -> np.ndarray:
+    """The pixels of labelme's ``mask`` shape: a base64 PNG of its box."""
     if size is None:
         raise DataError(f"{where} is a mask, which needs the file's 'imageHeight' and 'imageWidth'")
     try:
         with Image.open(io.BytesIO(base64.b64decode(str(encoded), validate=True))) as image:
-            crop = np.asarray(image.convert("L")) > 0
+            return np.asarray(image.convert("L")) > 0
     except (binascii.Error, OSError, UnidentifiedImageError, ValueError):
         raise DataError(f"{where} has a 'mask' that is not a base64 PNG") from None
+
+
+def full_mask(shape: LabelMeShape, size: tuple[int, int]) -> np.ndarray:
+    """The ``(height, width)`` mask of a ``mask`` shape: its box's pixels pasted at the box's corner."""
     full = np.zeros(size, dtype=bool)
-    x, y = max(0, int(corner[0])), max(0, int(corner[1]))
-    part = crop[: max(0, size[0] - y), : max(0, size[1] - x)]
+    if shape.mask is None:
+        return full
+    x, y = max(0, int(shape.points[0])), max(0, int(shape.points[1]))
+    part = shape.mask[: max(0, size[0] - y), : max(0, size[1] - x)]
     full[y : y + part.shape[0], x : x + part.shape[1]] = part
     return full
+
+
+def embedded_image(path: Path) -> bytes:
+    """The image a LabelMe file embeds as ``imageData``, decoded."""
+    data = _load_json(path)
+    try:
+        return base64.b64decode(str(data.get("imageData") if isinstance(data, dict) else ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise DataError(f"{path}: its image file is missing and 'imageData' is not base64") from None
 
 
 def read_labelme(path: Path) -> LabelMeRecord | None:
@@ -161,15 +177,14 @@ def read_labelme(path: Path) -> LabelMeRecord | None:
             xs, ys = [x for x, _ in points], [y for _, y in points]
             points = [(min(xs), min(ys)), (max(xs), max(ys))]
         flat = tuple(v for point in points for v in point)
-        mask = _mask(shape.get("mask"), points[0], size, where) if kind == "mask" else None
+        mask = _crop(shape.get("mask"), size, where) if kind == "mask" else None
         shapes.append(LabelMeShape(label, "box" if kind == "rectangle" else kind, flat, group, mask))
     image_path = data.get("imagePath")
-    image_data = data.get("imageData")
     return LabelMeRecord(
         path=path,
         shapes=tuple(shapes),
         image_path=image_path if isinstance(image_path, str) else "",
         size=size,
-        image_data=image_data if isinstance(image_data, str) and image_data else None,
+        has_image_data=isinstance(data.get("imageData"), str) and bool(data["imageData"]),
         skipped=skipped,
     )
