@@ -12,6 +12,8 @@ from otx.core.errors import DataError
 from otx.engine import Engine
 from otx.engine.autoconfig import auto_configure
 
+FORMATS = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets" / "formats"
+
 NAMES = ("disc", "block")
 """Not in sorted order: the names must come in the order the yaml or names file gives."""
 
@@ -112,6 +114,8 @@ YAMLS = {
     "absolute paths of the exporting machine": "train: /home/someone/shapes/images/train\n"
     "val: C:\\data\\shapes\\images\\val\nnames: [disc, block]\n",
     "image lists": "train: train.txt\nval: [val.txt]\nnames: [disc, block]\n",
+    "val named nowhere inside, no test folder": "train: ../train/images\nval: ../valid/images\n"
+    "test: ../test/images\nnames: [disc, block]\n",
 }
 
 
@@ -180,12 +184,37 @@ def test_cvat_yolo_image_without_its_label_file_is_named(tmp_path: Path, make: A
     [
         ("train: images/train\nnames: [disc, block\n", r"data\.yaml is not valid YAML: .* line 3"),
         ("train: images/train\nnc: 3\nnames: [disc, block]\n", r"'nc' is 3 but 'names' has 2 classes"),
-        ("train: images/elsewhere\nnames: [disc, block]\n", r"'train: images/elsewhere' names no folder"),
+        ("train: train.txt\nnames: [disc, block]\n", r"train\.txt, line 2: 'images/gone\.jpg' is no image inside"),
         ("train: !!python/object/apply:os.system [touch pwned]\nnames: [a]\n", r"data\.yaml is not valid YAML"),
     ],
 )
 def test_a_bad_data_yaml_is_named(tmp_path: Path, make: Any, yaml: str, message: str) -> None:
     root = write_ultralytics(tmp_path / "data", make, yaml=yaml)
+    (root / "train.txt").write_text("images/train/img_002.jpg\nimages/gone.jpg\n")
     with pytest.raises(DataError, match=message):
         import_dataset(root, "yolo_ultralytics")
     assert not (tmp_path / "data" / "pwned").exists() and not Path("pwned").exists()
+
+
+@pytest.mark.skipif(not FORMATS.is_dir(), reason="../shared/datasets/formats is absent")
+@pytest.mark.parametrize(
+    ("folder", "expected", "subsets"),
+    [
+        ("roboflow_dataset/yolo", "yolo_ultralytics", {"train": 2, "val": 1}),
+        ("yolo_dataset/strict", "yolo", {"train": 1}),
+    ],
+)
+def test_datumaro_test_assets_are_read(folder: str, expected: str, subsets: dict[str, int]) -> None:
+    """Datumaro's own YOLO assets; the Roboflow one's data.yaml says ``../valid/images`` for its ``val/images``."""
+    root = FORMATS / folder
+    assert candidate_formats(root)[0] == expected
+    dataset = import_dataset(root, expected)
+    assert {s: len(dataset.get_subset(s)) for s in dataset.subsets()} == subsets
+    assert sum(len(item.annotations) for item in dataset) == {"yolo_ultralytics": 4, "yolo": 2}[expected]
+
+
+def test_an_unreadable_image_is_named(tmp_path: Path, make: Any) -> None:
+    root = write_ultralytics(tmp_path / "data", make)
+    (root / "images" / "val" / "bg_009.jpg").write_bytes(b"not an image")
+    with pytest.raises(DataError, match=r"Cannot read image .*bg_009\.jpg"):
+        import_dataset(root, "yolo_ultralytics")

@@ -15,6 +15,7 @@ its ``roboflow_yolo`` does not recognise Roboflow's export.
 """
 
 import logging
+import os
 from pathlib import Path
 
 from datumaro.components.annotation import AnnotationType, LabelCategories
@@ -25,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from otx.core.data.custom_format import DatasetFormat
 from otx.core.data.image_io import IMAGE_SUFFIXES
+from otx.core.data.split import canonical_subset
 from otx.core.data.strays import is_stray
 from otx.core.errors import DataError
 from otx.detection.formats.yolo_labels import annotations_of, read_labels
@@ -65,11 +67,22 @@ def _listed_images(listing: Path, root: Path) -> list[Path]:
     return images
 
 
+def _usual_folder(root: Path, key: str) -> Path | None:
+    """``images/<subset>`` or ``<subset>/images`` under any usual name of subset ``key`` (``valid`` for ``val``)."""
+    places = [p for p in sorted((root / "images").glob("*")) if p.is_dir()] if (root / "images").is_dir() else []
+    places += [p / "images" for p in sorted(root.iterdir()) if (p / "images").is_dir()]
+    return next((p for p in places if canonical_subset((p.parent if p.name == "images" else p).name) == key), None)
+
+
 def _subset_images(config: YoloConfig, key: str, root: Path) -> list[Path]:
-    """The images of one subset: those under its folders and in its lists; a missing test folder is left out."""
+    """The images of one subset: those under its folders and in its lists.
+
+    A path found nowhere inside the root gives way to the subset's usual folder; a test subset
+    without either is left out.
+    """
     found: list[Path] = []
     for written in config.subsets[key]:
-        place = locate(root, written, config.base)
+        place = locate(root, written, config.base) or _usual_folder(root, key)
         if place is None and key == "test":
             log.warning("%s: '%s: %s' names nothing inside %s; no test subset read", config.path, key, written, root)
         elif place is None:
@@ -90,28 +103,28 @@ def _label_path(image: Path, root: Path) -> Path:
     return root.joinpath(*parts).with_suffix(".txt")
 
 
-def _size(image: Path) -> tuple[int, int] | None:
-    """(height, width) from the image's header; ``None`` if unreadable (the image check names it)."""
+def _size(image: Path) -> tuple[int, int]:
+    """(height, width) from the image's header."""
     try:
         with Image.open(image) as opened:
             return opened.height, opened.width
-    except (OSError, UnidentifiedImageError):
-        return None
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise DataError(f"Cannot read image {image}: {exc}") from None
 
 
 def _item(subset: str, image: Path, root: Path, names: tuple[str, ...]) -> DatasetItem:
     """The image with its objects, under the id of its path inside ``root`` less the suffix."""
-    objects = read_labels(_label_path(image, root), names)
-    size = _size(image) if objects else None
+    size = _size(image)
     return DatasetItem(
         id=image.relative_to(root).with_suffix("").as_posix(),
         subset=subset,
         media=DmImage.from_file(str(image), size=size),
-        annotations=annotations_of(objects, size) if size is not None else [],
+        annotations=annotations_of(read_labels(_label_path(image, root), names), size),
     )
 
 
 def _load(root: Path) -> Dataset:
+    root = Path(os.path.normpath(root))  # as the paths found in it are
     path = _config_path(root)
     if path is None:
         raise DataError(f"{root} has no data.yaml")
