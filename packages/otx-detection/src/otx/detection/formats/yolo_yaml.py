@@ -73,6 +73,8 @@ def _entries(data: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
 def read_config(path: Path) -> YoloConfig:
     """The class names and subset entries of ``path``; errors name the file."""
     data = _load_yaml(path)
+    if "kpt_shape" in data:
+        raise DataError(f"{path} describes keypoints ('kpt_shape'), which OTX does not read")
     subsets = {key: entries for key in SUBSET_KEYS if (entries := _entries(data, key, path))}
     if "train" not in subsets:
         raise DataError(f"{path}: no 'train' entry (the folder or list of the training images)")
