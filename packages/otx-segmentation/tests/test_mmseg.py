@@ -1,5 +1,6 @@
 """SegFormer-B0 of MMSegmentation (extra ``otx-segmentation[mmseg]``): built from its config, trained, exported."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,8 @@ def test_mmsegs_mmcv_ops_imports_resolve_to_the_seam() -> None:
     assert point_head.point_sample.__module__ == "mmcv.ops"  # unprovided: a stand-in that refuses when used
     with pytest.raises(NotImplementedError, match=r"mmcv.ops.point_sample needs mmcv's compiled extension"):
         point_head.point_sample()
-    assert mm_ops.install() is None  # installed once; a second call changes nothing
+    mm_ops.install()  # a second call adds no second hook
+    assert sum(isinstance(finder, mm_ops._OpsFinder) for finder in sys.meta_path) == 1
 
 
 def test_losses_in_training_and_our_predictions_otherwise(model: MMSegSegmenter) -> None:
