@@ -186,6 +186,7 @@ def test_cvat_yolo_image_without_its_label_file_is_named(tmp_path: Path, make: A
         ("train: images/train\nnc: 3\nnames: [disc, block]\n", r"'nc' is 3 but 'names' has 2 classes"),
         ("train: train.txt\nnames: [disc, block]\n", r"train\.txt, line 2: 'images/gone\.jpg' is no image inside"),
         ("train: !!python/object/apply:os.system [touch pwned]\nnames: [a]\n", r"data\.yaml is not valid YAML"),
+        ("train: images/train\nnames: {1: disc, 2: block}\n", r"keys of 'names' must be the class indices 0\.\.1"),
         ("train: images/train\nkpt_shape: [17, 3]\nnames: [person]\n", r"describes keypoints \('kpt_shape'\)"),
     ],
 )

@@ -50,7 +50,7 @@ def _names(data: dict[str, Any], path: Path) -> tuple[str, ...]:
     if names is None and isinstance(count, int):
         names = [f"class_{i}" for i in range(count)]
     if isinstance(names, dict):
-        if sorted(names, key=str) != sorted(range(len(names)), key=str):
+        if set(names) != set(range(len(names))):
             raise DataError(f"{path}: the keys of 'names' must be the class indices 0..{len(names) - 1}")
         names = [names[i] for i in range(len(names))]
     if not isinstance(names, list) or not names:
