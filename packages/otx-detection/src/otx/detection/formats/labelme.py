@@ -15,7 +15,6 @@ JSON's stem beside it, else the image embedded as ``imageData``.
 """
 
 import functools
-import glob
 import io
 import logging
 import os
@@ -64,6 +63,8 @@ def _walk(root: Path) -> tuple[list[Path], list[Path]]:
         here = Path(folder)
         dirs[:] = [d for d in dirs if not is_stray(here / d)]
         for name in files:
+            if name.startswith("."):  # hidden files and macOS's ._ companions
+                continue
             path = here / name
             suffix = path.suffix.lower()
             if suffix in IMAGE_SUFFIXES:
@@ -85,13 +86,13 @@ def _subset(root: Path, path: Path) -> str:
     return next((name for name in folders if canonical_subset(name) != "default"), "default")
 
 
-def _image_file(record: LabelMeRecord) -> Path | None:
+def _image_file(record: LabelMeRecord, beside: Mapping[tuple[Path, str], Path]) -> Path | None:
+    """The image ``imagePath`` names, or that name in the JSON's folder, or the image with the JSON's stem there."""
     folder = record.path.parent
     named = record.image_path.replace("\\", "/")
     candidates = [folder / named, folder / PurePosixPath(named).name] if named else []
-    beside = folder.glob(f"{glob.escape(record.path.stem)}.*")
-    candidates += sorted(p for p in beside if p.suffix.lower() in IMAGE_SUFFIXES)
-    return next((p for p in candidates if p.is_file()), None)
+    found = next((p for p in candidates if p.is_file()), None)
+    return found or beside.get((folder, record.path.stem))
 
 
 def _header(source: Path | io.BytesIO) -> tuple[int, Size]:
@@ -104,9 +105,9 @@ def _header(source: Path | io.BytesIO) -> tuple[int, Size]:
         return 1, None
 
 
-def _media(record: LabelMeRecord) -> tuple[DmImage, int, Size]:
+def _media(record: LabelMeRecord, beside: Mapping[tuple[Path, str], Path]) -> tuple[DmImage, int, Size]:
     """The record's image, its EXIF orientation and its stored size."""
-    image = _image_file(record)
+    image = _image_file(record, beside)
     if image is not None:
         orientation, stored = _header(image)
         return DmImage.from_file(str(image), size=stored), orientation, stored
@@ -131,8 +132,10 @@ def _annotation(shape: LabelMeShape, label: int, record: LabelMeRecord, orientat
     return Bbox(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys), label=label, group=shape.group)
 
 
-def _item(root: Path, record: LabelMeRecord, subset: str, labels: Mapping[str, int]) -> DatasetItem:
-    media, orientation, stored = _media(record)
+def _item(
+    root: Path, record: LabelMeRecord, subset: str, labels: Mapping[str, int], beside: Mapping[tuple[Path, str], Path]
+) -> DatasetItem:
+    media, orientation, stored = _media(record, beside)
     annotations = [_annotation(s, labels[s.label], record, orientation, stored) for s in record.shapes]
     item_id = record.path.relative_to(root).with_suffix("").as_posix()
     return DatasetItem(id=item_id, subset=subset, media=media, annotations=annotations)
@@ -177,7 +180,10 @@ def _load(root: Path) -> Dataset:
         subsets = ["default"] * len(records)
     labels = sorted({shape.label for record in records for shape in record.shapes})
     index = {name: i for i, name in enumerate(labels)}
-    items = [_item(root, record, subset, index) for record, subset in zip(records, subsets, strict=True)]
+    beside: dict[tuple[Path, str], Path] = {}
+    for image in images:
+        beside.setdefault((image.parent, image.stem), image)
+    items = [_item(root, r, subset, index, beside) for r, subset in zip(records, subsets, strict=True)]
     used = {os.path.normpath(item.media.path) for item in items if getattr(item.media, "path", "")}
     _notes(root, records, others, [p for p in images if os.path.normpath(p) not in used])
     return Dataset.from_iterable(items, categories={AnnotationType.label: LabelCategories.from_iterable(labels)})
