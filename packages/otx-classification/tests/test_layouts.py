@@ -66,7 +66,7 @@ def test_other_files_beside_class_folders_are_ignored_and_named(
     (tmp_path / "notes.txt").write_text("shot on a phone")
     (tmp_path / "classes.csv").write_text("blue,red\n")
     expected = SUBSET_FOLDERS if subsets else FLAT_FOLDERS
-    assert candidate_formats(tmp_path)[0] == expected  # Datumaro's "tabular" reads the CSV too, after it
+    assert candidate_formats(tmp_path) == ["tabular", expected]  # a guess: after Datumaro's reading of the CSV
     config, _ = auto_configure(tmp_path)
     assert (config.task, config.data_format) == ("MULTI_CLASS_CLS", expected)
     dataset = import_dataset(tmp_path, expected)

@@ -39,6 +39,7 @@ def _is_class_folder_tree(root: Path, beside_files: bool = False) -> bool:
     class folders or more, each holding images alone: one folder of images beside a file (COCO's
     ``annotations.json`` + ``images/``) or images with a label file each (YOLO, LabelMe) is another
     format's layout. ``beside_files``: such files are at a level above ``root``, with the same consequence.
+    With such files the reading is a guess, listed after any other format's reading of the folder.
     """
     children = data_entries(root)
     folders = [c for c in children if c.is_dir()]
@@ -103,6 +104,10 @@ def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
     return Dataset.from_iterable(items, categories={AnnotationType.label: categories})
 
 
+def _guess_subsets(root: Path) -> bool:
+    return any(_root_files(folder) for folder in (root, *(c for c in data_entries(root) if c.is_dir())))
+
+
 def _load_flat(root: Path) -> Dataset:
     return _read(root, {"default": root})
 
@@ -117,6 +122,7 @@ IMAGE_FOLDERS = DatasetFormat(
     load=_load_flat,
     layout="class folders (root/<class>/*.jpg)",
     supersedes=("imagenet",),
+    guess=lambda root: bool(_root_files(root)),
 )
 """``root/<class>/<image>``: one subset, split by the data module."""
 
@@ -126,5 +132,6 @@ IMAGE_FOLDERS_WITH_SUBSETS = DatasetFormat(
     load=_load_subsets,
     layout="class folders in subset folders (root/<train|val|test>/<class>/*.jpg)",
     supersedes=("imagenet_with_subset_dirs",),
+    guess=_guess_subsets,
 )
 """``root/<subset>/<class>/<image>``: the subsets as the folders name them."""

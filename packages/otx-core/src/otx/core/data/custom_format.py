@@ -31,6 +31,9 @@ class DatasetFormat:
 
     The other reading stays a candidate, chosen with ``--task``.
     """
+    guess: Callable[[Path], bool] | None = None
+    """Whether this reader's detection of a folder is a guess (it tolerated files it does not read):
+    then it is listed after every other reading of the folder, Datumaro's included."""
 
 
 @functools.cache

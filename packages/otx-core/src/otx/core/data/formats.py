@@ -43,13 +43,18 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
 
 
 def candidate_formats(root: Path) -> list[str]:
-    """Every format ``root`` matches: the installed readers' first, then Datumaro's that none of them supersedes."""
+    """Every format ``root`` matches, most specific first.
+
+    The installed readers' come first, then Datumaro's that none of them supersedes, then the
+    installed readers' guesses.
+    """
     detected = [reader for reader in installed_formats().values() if reader.detect(root)]
     outranked = {name for reader in detected for name in reader.outranks}
     own = sorted(detected, key=lambda reader: reader.name in outranked)  # stable: declaration order otherwise
+    guesses = [reader.name for reader in own if reader.guess is not None and reader.guess(root)]
     left_out = {name for reader in own for name in (reader.name, *reader.supersedes)}
     datumaro = [name for name in _datumaro_environment(root).detect_dataset(str(root)) if name not in left_out]
-    return [*(reader.name for reader in own), *datumaro]
+    return [*(reader.name for reader in own if reader.name not in guesses), *datumaro, *guesses]
 
 
 def _datumaro_environment(root: Path) -> "Environment":
