@@ -184,3 +184,18 @@ def test_coco_json_with_a_string_bbox_fails_with_the_folder(make: Any, tmp_path:
     json.loads((root / "annotations" / "instances_train.json").read_text())
     with pytest.raises(DataError, match=str(root)):
         _datamodule(root, "coco_instances")
+
+
+def test_a_corrupt_image_of_unknown_size_keeps_its_boxes_unclipped(tmp_path: Path) -> None:
+    """Its size is read from the header; a file with none is left to the image check, which names it."""
+    from datumaro.components.annotation import Bbox
+    from datumaro.components.dataset_base import DatasetItem
+    from datumaro.components.media import Image as DmImage
+
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    item = DatasetItem(
+        id="broken", media=DmImage.from_file(path=str(corrupt)), annotations=[Bbox(5, 5, 10, 10, label=0)]
+    )
+    targets = DetectionAdapter().target_from_item(item, [0])
+    assert targets.boxes.tolist() == [[5.0, 5.0, 15.0, 15.0]]

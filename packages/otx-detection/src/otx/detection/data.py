@@ -15,7 +15,8 @@ import torch
 from attrs import frozen
 from datumaro.components.annotation import Annotation, Bbox, Mask, Polygon
 from datumaro.components.dataset_base import DatasetItem
-from PIL import Image, ImageDraw
+from datumaro.components.media import Image as DmImage
+from PIL import Image, ImageDraw, UnidentifiedImageError
 from torchvision import tv_tensors
 
 from otx.core.data.adapter import TaskDataAdapter
@@ -102,6 +103,26 @@ def _box_of(parts: Sequence[Annotation]) -> tuple[float, float, float, float]:
     return float(x), float(y), float(x + w), float(y + h)
 
 
+def _image_size(item: DatasetItem) -> tuple[int, int] | None:
+    """``(height, width)`` of ``item``'s image as stored, from its header; ``None`` where it cannot be read.
+
+    Datumaro would decode the whole image to learn its size, and fails with a bare ``AttributeError``
+    on a corrupt file; the image check names and skips such a file when the data is loaded.
+    """
+    media = item.media
+    if not isinstance(media, DmImage):
+        return None
+    if media.has_size or not getattr(media, "path", None):
+        known: tuple[int, int] | None = media.size
+        return known
+    try:
+        with Image.open(media.path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        return None
+    return height, width
+
+
 class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
     """Boxes and labels per image; images without objects are kept as background."""
 
@@ -113,7 +134,7 @@ class DetectionAdapter(TaskDataAdapter[DetDataEntity, DetBatchDataEntity]):
 
     def target_from_item(self, item: DatasetItem, label_map: Sequence[int]) -> ObjectTargets:
         """Objects of ``item``: boxes clipped to the image, degenerate or unlabelled ones dropped (counted)."""
-        size = item.media.size if item.media is not None else None
+        size = _image_size(item)
         boxes, labels, shapes = [], [], []
         for parts in _objects(item):
             label = parts[0].label
