@@ -26,24 +26,24 @@ def tiny_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_small_images_train_at_a_small_size_and_the_choice_is_printed(tiny_images: Path, tmp_path: Path) -> None:
     plan = Engine(data_root=tiny_images, work_dir=tmp_path, overrides=OVERRIDES).plan(Command.TRAIN)
-    assert plan.config.data.input_size == (32, 32)
+    assert plan.config.data.input_size == (64, 64)  # the default classifier's smallest size
     line = next(c for c in plan.choices if c.startswith("input:"))
     assert "from the data: images 8x8" in line
     assert "recipe 128x128" in line
 
 
 def test_a_given_input_size_wins(tiny_images: Path, tmp_path: Path) -> None:
-    overrides = {**OVERRIDES, "data.input_size": [64, 64]}
+    overrides = {**OVERRIDES, "data.input_size": [96, 96]}
     plan = Engine(data_root=tiny_images, work_dir=tmp_path, overrides=overrides).plan(Command.TRAIN)
-    assert plan.config.data.input_size == (64, 64)
-    assert any(c.startswith("input:  64x64") and c.endswith("(given)") for c in plan.choices)
+    assert plan.config.data.input_size == (96, 96)
+    assert any(c.startswith("input:  96x96") and c.endswith("(given)") for c in plan.choices)
 
 
 def test_the_chosen_size_is_recorded_and_replayed(tiny_images: Path, tmp_path: Path) -> None:
     engine = Engine(data_root=tiny_images, work_dir=tmp_path / "ws", overrides=OVERRIDES)
     engine.train(max_epochs=1)
     run = tmp_path / "ws" / ".latest" / "train"
-    assert "input_size:\n  - 32\n  - 32" in (run / "config.yaml").read_text()
+    assert "input_size:\n  - 64\n  - 64" in (run / "config.yaml").read_text()
     replayed = Engine.from_config(run, work_dir=tmp_path / "ws").plan(Command.TRAIN)
-    assert replayed.config.data.input_size == (32, 32)
+    assert replayed.config.data.input_size == (64, 64)
     assert not any(c.startswith("input:") and "from the data" in c for c in replayed.choices)
