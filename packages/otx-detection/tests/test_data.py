@@ -199,3 +199,10 @@ def test_a_corrupt_image_of_unknown_size_keeps_its_boxes_unclipped(tmp_path: Pat
     )
     targets = DetectionAdapter().target_from_item(item, [0])
     assert targets.boxes.tolist() == [[5.0, 5.0, 15.0, 15.0]]
+
+
+def test_the_plan_names_the_other_tasks_the_same_data_trains(make: Any, tmp_path: Path) -> None:
+    root = make.coco(tmp_path / "coco", {"train": 2, "val": 1})
+    _, choices = auto_configure(root)
+    assert choices[0].startswith("task:   DETECTION (derived from the format")
+    assert "--task INSTANCE_SEGMENTATION" in choices[0]

@@ -107,10 +107,17 @@ def _other_readings(chosen: TaskSpec, data_format: str, candidates: list[str]) -
         for spec in all_specs().values():
             if spec.task != chosen.task and fmt in spec.default_for_formats:
                 others.setdefault(spec.task, _layout(fmt))
+    same_format = [
+        spec.task.value
+        for spec in all_specs().values()
+        if spec.task != chosen.task and spec.task not in others and data_format in spec.formats
+    ]
+    flags = " or ".join(f"--task {task}" for task in same_format)
+    serves = f"; {flags} trains that task on the same data instead" if same_format else ""
     if not others:
-        return ""
+        return serves
     alternatives = "; ".join(f"as {task.value} ({layout}) with --task {task.value}" for task, layout in others.items())
-    return f": {_layout(data_format)} is the most specific reading of the folder; it also reads {alternatives}"
+    return f": {_layout(data_format)} is the most specific reading of the folder; it also reads {alternatives}{serves}"
 
 
 def _layout(data_format: str) -> str:
