@@ -82,7 +82,7 @@ def test_roboflow_subsets_are_kept(tmp_path: Path, make: Any) -> None:
     assert sorted({item.subset for item in import_dataset(root, "voc_pairs")}) == ["train", "valid"]
 
 
-@pytest.mark.parametrize("layout", ["voc without ImageSets", "labelImg"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_layout_trains_from_the_folder_alone(tmp_path: Path, make: Any, small: dict[str, Any], layout: str) -> None:
     writer, expected = LAYOUTS[layout]
     root = writer(tmp_path / "data", make)

@@ -124,10 +124,11 @@ def test_lossy_masks_are_refused_naming_the_file(tmp_path: Path) -> None:
         OTXDataModule(SemanticSegAdapter(), root, "mask_folders", DataConfig(num_workers=0))
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_image_and_label_folders_train_semantic_segmentation_from_the_folder_alone(
-    tmp_path: Path, small: dict[str, Any]
+    tmp_path: Path, small: dict[str, Any], layout: str
 ) -> None:
-    root = write_pairs(tmp_path / "data", subsets=("train",), count=6)
+    root = write_pairs(tmp_path / "data", **{**LAYOUTS[layout], "count": 6})
     (root / ".DS_Store").write_bytes(b"\x00")
     engine = Engine(data_root=root, work_dir=tmp_path / "ws", overrides=small)
     metrics = engine.train(max_epochs=1)
