@@ -98,6 +98,10 @@ class MMDetDetector(OTXDetectionModel):
         config: path of the config inside mmdet's ``configs`` folder.
     """
 
+    postprocessing = "score filtering, box decoding and NMS"
+    """What mmdet's ``predict`` does per image in Python (named by :meth:`export_module`'s refusal)."""
+    deploy_hint = " Train tiny_det to deploy with OpenVINO."
+
     def __init__(self, *, config: str, score_threshold: float = 0.3, **base: Unpack[OTXModelArgs]) -> None:
         self.config = config
         super().__init__(score_threshold=score_threshold, **base)
@@ -148,6 +152,6 @@ class MMDetDetector(OTXDetectionModel):
         """Not supported: see the error."""
         raise ConfigError(
             f"{type(self).__name__} ({self.config}) cannot be exported to OpenVINO: mmdet's post-processing "
-            "(score filtering, box decoding and NMS per image over InstanceData records) runs in Python and "
-            "does not trace. Train tiny_det to deploy with OpenVINO."
+            f"({self.postprocessing} per image over InstanceData records) runs in Python and does not trace."
+            f"{self.deploy_hint}"
         )
