@@ -6,7 +6,7 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 - ``tests``: every package's unit tests and the cross-package tests
 - ``tests_core`` / ``tests_classification`` / ``tests_detection`` / ``tests_segmentation``: one package's unit tests
 - ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
-- ``mmdet``: the MMDetection model and the external augmentation pipelines, in ``.nox/mmdet``, an
+- ``mmdet``: the MMDetection models and the external augmentation pipelines, in ``.nox/mmdet``, an
   environment with the extras ``otx-detection[mmdet,albumentations]`` (docs/mm-extras.md)
 - ``mmseg``: the MMSegmentation model (``segformer_b0``) and the ``mmcv.ops`` seam, in ``.nox/mmseg``, an
   environment with the extra ``otx-segmentation[mmseg]`` (docs/mm-extras.md)
@@ -22,7 +22,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "types", "tests"]
+nox.options.sessions = ["lint", "types", "tests", "mmdet", "mmseg"]
 
 PACKAGES = {
     "core": "packages/otx-core",
