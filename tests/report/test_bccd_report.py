@@ -52,7 +52,7 @@ def test_a_bccd_training_run_has_its_plots_and_a_report_that_renders(
     assert run is not None
     assert {path.name for path in (run / "plots").iterdir()} == PLOTS
     html = (run / "report.html").read_text(encoding="utf-8")
-    for expected in ("DETECTION (derived from the format)", "voc_detection", "val/map_50", "RBC"):
+    for expected in ("DETECTION (derived from the format", "voc_detection", "val/map_50", "RBC"):
         assert expected in html
 
     check = chromium(run / "report.html", tmp_path / "report.png")
