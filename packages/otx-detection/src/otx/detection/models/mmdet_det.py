@@ -14,8 +14,6 @@ Example:
     >>> model = MMDetDetector(label_info=["cat", "dog"], config="rtmdet/rtmdet_tiny_8xb32-300e_coco.py")
 """
 
-import logging
-from pathlib import Path
 from typing import Any, Unpack
 
 import torch
@@ -23,40 +21,23 @@ from torch import Tensor, nn
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
-from otx.core.model import mm_ops
 from otx.core.model.base import OTXModelArgs
 from otx.core.model.incremental import ClassAxis, layer_axes
+from otx.core.model.mm_packages import import_mm, shipped_config
 from otx.detection.entities import DetBatchDataEntity, DetBatchPredEntity
 from otx.detection.models.base import OTXDetectionModel
 
 __all__ = ["MMDetDetector", "import_mmdet", "mm_losses", "mmdet_config"]
 
-INSTALL_HINT = "install the extra: uv sync --all-packages --extra mmdet (or pip install 'otx-detection[mmdet]')"
-
 
 def import_mmdet() -> Any:
-    """The ``mmdet`` module, its models and transforms registered (after :func:`mm_ops.install`)."""
-    mm_ops.install()
-    try:
-        import mmdet
-        from mmdet.utils import register_all_modules
-        from mmengine.logging import MMLogger
-    except ImportError as exc:
-        raise ConfigError(f"MMDetection models and transforms need mmdet ({exc}); {INSTALL_HINT}") from None
-    MMLogger.get_instance("mmengine").setLevel(logging.WARNING)  # one INFO line per initialized parameter
-    register_all_modules()
-    return mmdet
+    """The ``mmdet`` module, its models and transforms registered (after the ``mmcv.ops`` seam is installed)."""
+    return import_mm("mmdet", "otx-detection[mmdet]")
 
 
 def mmdet_config(name: str) -> Any:
     """The ``mmengine`` config ``name`` from the configs shipped in the ``mmdet`` package."""
-    mmdet = import_mmdet()
-    from mmengine.config import Config
-
-    path = Path(mmdet.__file__).parent / ".mim" / "configs" / name
-    if not path.is_file():
-        raise ConfigError(f"model.init_args.config '{name}' is not a config of mmdet {mmdet.__version__} ({path})")
-    return Config.fromfile(str(path))
+    return shipped_config(import_mmdet(), name)
 
 
 def mm_losses(losses: dict[str, Any]) -> OTXBatchLossEntity:

@@ -19,48 +19,29 @@ Example:
     >>> model = MMSegSegmenter(label_info=["background", "cell"], config=config)
 """
 
-import logging
-from pathlib import Path
 from typing import Any, Unpack
 
 from torch import Tensor, nn
 
 from otx.core.data.entity import OTXBatchLossEntity
 from otx.core.errors import ConfigError
-from otx.core.model import mm_ops
 from otx.core.model.base import OTXModelArgs
 from otx.core.model.incremental import ClassAxis, layer_axes
+from otx.core.model.mm_packages import import_mm, shipped_config
 from otx.segmentation.entities import SegBatchDataEntity, SegBatchPredEntity
 from otx.segmentation.models.base import OTXSegmentationModel
 
 __all__ = ["MMSegSegmenter", "import_mmseg", "mmseg_config"]
 
-INSTALL_HINT = "install the extra: uv sync --all-packages --extra mmseg (or pip install 'otx-segmentation[mmseg]')"
-
 
 def import_mmseg() -> Any:
-    """The ``mmseg`` module, its models registered (after :func:`mm_ops.install`)."""
-    mm_ops.install()
-    try:
-        import mmseg
-        from mmengine.logging import MMLogger
-        from mmseg.utils import register_all_modules
-    except ImportError as exc:
-        raise ConfigError(f"MMSegmentation models need mmseg ({exc}); {INSTALL_HINT}") from None
-    MMLogger.get_instance("mmengine").setLevel(logging.WARNING)  # one INFO line per initialized parameter
-    register_all_modules()
-    return mmseg
+    """The ``mmseg`` module, its models registered (after the ``mmcv.ops`` seam is installed)."""
+    return import_mm("mmseg", "otx-segmentation[mmseg]")
 
 
 def mmseg_config(name: str) -> Any:
     """The ``mmengine`` config ``name`` from the configs shipped in the ``mmseg`` package."""
-    mmseg = import_mmseg()
-    from mmengine.config import Config
-
-    path = Path(mmseg.__file__).parent / ".mim" / "configs" / name
-    if not path.is_file():
-        raise ConfigError(f"model.init_args.config '{name}' is not a config of mmseg {mmseg.__version__} ({path})")
-    return Config.fromfile(str(path))
+    return shipped_config(import_mmseg(), name)
 
 
 def _heads(model_cfg: Any) -> list[Any]:
