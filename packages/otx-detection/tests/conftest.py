@@ -170,3 +170,18 @@ class Writers:
 @pytest.fixture(scope="session")
 def make() -> Writers:
     return Writers()
+
+
+@pytest.fixture
+def trained_format(tmp_path: Path, small: dict[str, object]) -> Callable[[Path], str]:
+    """Train detection one epoch on a folder, from the folder alone; check it validated, return the format used."""
+
+    def train(root: Path) -> str:
+        from otx.engine import Engine
+
+        engine = Engine(data_root=root, work_dir=tmp_path / "ws", overrides=small)
+        assert "val/map_50" in engine.train(max_epochs=1)
+        assert engine.last_plan is not None
+        return engine.last_plan.config.data_format
+
+    return train

@@ -1,6 +1,7 @@
 """Detection datasets as annotation tools export them are detected and train from the folder alone."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +9,6 @@ import pytest
 
 from otx.core.data.formats import candidate_formats, import_dataset
 from otx.core.errors import DataError
-from otx.engine import Engine
 from otx.engine.autoconfig import auto_configure
 
 
@@ -83,10 +83,8 @@ def test_roboflow_subsets_are_kept(tmp_path: Path, make: Any) -> None:
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_layout_trains_from_the_folder_alone(tmp_path: Path, make: Any, small: dict[str, Any], layout: str) -> None:
+def test_layout_trains_from_the_folder_alone(
+    tmp_path: Path, make: Any, trained_format: Callable[[Path], str], layout: str
+) -> None:
     writer, expected = LAYOUTS[layout]
-    root = writer(tmp_path / "data", make)
-    engine = Engine(data_root=root, work_dir=tmp_path / "ws", overrides=small)
-    metrics = engine.train(max_epochs=1)
-    assert "val/map_50" in metrics
-    assert engine.last_plan is not None and engine.last_plan.config.data_format == expected
+    assert trained_format(writer(tmp_path / "data", make)) == expected
