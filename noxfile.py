@@ -3,7 +3,7 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 
 - ``lint``: ruff lint and format check
 - ``types``: mypy (strict on otx-core)
-- ``tests``: every package's unit tests and the cross-package tests
+- ``tests``: every package's unit tests and the cross-package tests; all parts run, failures listed at the end
 - ``tests_core`` / ``tests_classification`` / ``tests_detection`` / ``tests_segmentation``: one package's unit tests
 - ``tests_cross``: cross-package tests in ``tests/`` (Engine, CLI, deploy, run plan)
 - ``mmdet``: the MMDetection models and the external augmentation pipelines, in ``.nox/mmdet``, an
@@ -18,11 +18,12 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
 """
 
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "types", "tests", "mmdet", "mmseg"]
+nox.options.sessions = ["lint", "types", "mmdet", "mmseg", "tests"]
 
 PACKAGES = {
     "core": "packages/otx-core",
@@ -48,14 +49,41 @@ def tests(session: nox.Session) -> None:
     # One pytest process per package, one for each package's end-to-end file, one for the cross-package
     # tests: in one process for a large part of the suite, native libraries (OpenVINO, NNCF, SQLite, torch)
     # have crashed it with SIGSEGV at varying tests, most often after an NNCF optimize; each part alone has
-    # not. The HPO tests poll a SQLite file other processes write.
+    # not. The HPO tests poll a SQLite file other processes write. Every part runs even when one fails, and
+    # the failures of all parts are listed again at the end, where a log's tail shows them.
+    parts: list[list[str]] = []
     for path in PACKAGES.values():
         e2e = Path(path) / "tests" / "test_e2e.py"
-        session.run("pytest", f"{path}/tests", f"--ignore={e2e}", *session.posargs)
+        parts.append([f"{path}/tests", f"--ignore={e2e}"])
         if e2e.is_file():
-            session.run("pytest", str(e2e), *session.posargs)
-    session.run("pytest", "tests", "--ignore=tests/hpo", *session.posargs)
-    session.run("pytest", "tests/hpo", *session.posargs)
+            parts.append([str(e2e)])
+    parts += [["tests", "--ignore=tests/hpo"], ["tests/hpo"]]
+    reports = Path(session.create_tmp()) / "junit"
+    reports.mkdir(exist_ok=True)
+    failures: list[str] = []
+    for number, args in enumerate(parts):
+        report = reports / f"part{number}.xml"
+        report.unlink(missing_ok=True)
+        session.run("pytest", *args, f"--junitxml={report}", *session.posargs, success_codes=range(256))
+        failures += _failures(report, args[0])
+    if failures:
+        session.error("failed:\n" + "\n".join(failures))
+
+
+def _failures(report: Path, part: str) -> list[str]:
+    """The failed or erroring tests of one pytest run's JUnit report, a line each; the whole part when the
+    run wrote no report (it crashed)."""
+    if not report.is_file():
+        return [f"{part}: pytest wrote no report (crashed?)"]
+    lines = []
+    for case in ElementTree.parse(report).iter("testcase"):
+        for outcome in ("failure", "error"):
+            found = case.find(outcome)
+            if found is not None:
+                message = (found.get("message") or "").splitlines()[:1]
+                name = f"{case.get('classname')}::{case.get('name')}"
+                lines.append(f"{outcome.upper()} {name}: {' '.join(message)[:300]}")
+    return lines
 
 
 @nox.session
