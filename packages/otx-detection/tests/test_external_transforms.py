@@ -115,3 +115,15 @@ def test_mmdet_transforms_move_boxes_masks_and_labels_with_the_image() -> None:
     assert out_target["labels"].tolist() == [0, 1, 2]
     third = out_target["boxes"][2]
     assert third[3] < 64 / 2  # the bottom object moved to the top half
+
+
+def test_mmdet_photometric_distortion_gives_back_uint8_pixels() -> None:
+    """mmdet's distortion leaves float32 pixels; the dataset scales only uint8 ones to [0, 1]: they come back uint8."""
+    pytest.importorskip("mmdet", reason="needs the extra otx-detection[mmdet]")
+    spec = {"type": "otx.detection.transforms.mmdet.MMDetTransforms", "transforms": [{"type": "PhotoMetricDistortion"}]}
+    pipeline = build_transforms([spec], SIZE, "data.train_transforms")
+    image, target = _sample()
+    out_image, _ = pipeline(image, target)
+    assert out_image.dtype == torch.uint8
+    assert out_image.shape == image.shape
+    assert int(out_image.max()) > 100  # still 0-255, not squashed

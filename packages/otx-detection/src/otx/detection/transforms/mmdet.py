@@ -12,7 +12,8 @@ A recipe names it among its transforms, with mmdet's transforms as specs (its re
 
 The sample goes in as mmdet's result dict (``img`` ``uint8 (H, W, 3)`` in BGR as mmdet's loaders
 give it, ``gt_bboxes`` as ``HorizontalBoxes``, ``gt_bboxes_labels``, ``gt_masks`` as
-``BitmapMasks``) and comes back as our image and target; mmdet's transforms drop boxes together with
+``BitmapMasks``) and comes back as our image (``uint8`` again, rounded and clipped where a step such as
+``PhotoMetricDistortion`` made it float) and target; mmdet's transforms drop boxes together with
 their labels and masks.
 """
 
@@ -73,7 +74,10 @@ class MMDetTransforms(v2.Transform):  # type: ignore[misc]  # torchvision's v2 i
             if transformed is None:
                 return image, target
             results = transformed
-        pixels = torch.from_numpy(np.ascontiguousarray(results["img"][..., ::-1])).permute(2, 0, 1)
+        bgr = results["img"]
+        if bgr.dtype != np.uint8:  # PhotoMetricDistortion leaves float32; the dataset scales uint8 pixels to [0, 1]
+            bgr = np.clip(np.rint(bgr), 0, 255).astype(np.uint8)
+        pixels = torch.from_numpy(np.ascontiguousarray(bgr[..., ::-1])).permute(2, 0, 1)
         size = (int(pixels.shape[-2]), int(pixels.shape[-1]))
         out = dict(target)
         out["boxes"] = tv_tensors.BoundingBoxes(
