@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_common import DATASETS, add_common_options, fmt, log, parse_set, set_threads, work_root, write_json
-from bench_measure import PeakMemory, train_timer
+from bench_measure import PeakMemory, measure_data_pipeline, train_timer
 
 TASK_DATA = {
     "MULTI_CLASS_CLS": DATASETS / "hymenoptera",
@@ -52,35 +52,6 @@ COMPARE_MODEL = "timm_mobilenetv3_small"
 
 
 # ------------------------------------------------------------------------------------------- training
-def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
-    """Iterate the recipe's train dataloader for ``epochs`` full epochs; images/s per epoch."""
-    from otx.core.data.module import OTXDataModule
-    from otx.core.plugin import find_task, import_object
-    from otx.engine.autoconfig import parse_task
-
-    config = engine.config
-    spec = find_task(parse_task(config.task))
-    datamodule = OTXDataModule(
-        import_object(spec.dataset_adapter)(),
-        Path(config.data_root),
-        config.data_format,
-        config.data,
-        seed=config.seed,
-        label_names=config.label_names,
-    )
-    loader = datamodule.train_dataloader()
-    rates = []
-    for _ in range(epochs):
-        images, start = 0, time.perf_counter()
-        for batch in loader:
-            images += int(batch.batch_size)
-        rates.append(images / (time.perf_counter() - start))
-    workers = datamodule.num_workers
-    del loader, datamodule
-    gc.collect()
-    return {"images_per_s": statistics.median(rates), "per_epoch": rates, "num_workers": workers}
-
-
 def train_once(
     task: str, model: str, data_root: Path, work_dir: Path, seed: int, epochs: int, overrides: dict[str, Any]
 ) -> dict[str, Any]:

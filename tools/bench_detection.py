@@ -3,6 +3,8 @@
 Every model trains from random init for the same ``--epochs`` with its own recipe, through the
 public :class:`otx.engine.Engine`. For each model:
 
+* data-pipeline throughput: the recipe's train dataloader alone (decoding and augmentation, its
+  ``num_workers``), iterated for ``--data_epochs`` full epochs, median epoch;
 * training throughput: images per second of the training batches (from the start of each training
   epoch to its last batch: data waits and optimizer steps count, validation does not), median epoch;
 * mAP@50 and mAP (COCO, IoU 0.50:0.95) on the validation subset: of the final epoch, and of the best
@@ -18,6 +20,8 @@ Usage (from the repository root, on a quiet machine: other processes on the CPU 
     flock /tmp/otx-cpu.lock python tools/bench_detection.py
     flock /tmp/otx-cpu.lock python tools/bench_detection.py --models tiny_det --set optimizer.lr=0.004
     flock /tmp/otx-cpu.lock .nox/mmdet/bin/python tools/bench_detection.py --models tiny_det rtmdet_tiny
+    flock /tmp/otx-cpu.lock .nox/mmdet/bin/python tools/bench_detection.py \
+        --models tiny_det tiny_det_albumentations tiny_det_mmdet_aug    # the augmentation pipelines
 """
 
 from __future__ import annotations
@@ -42,19 +46,21 @@ from bench_common import (
     work_root,
     write_json,
 )
-from bench_measure import PeakMemory, train_timer
+from bench_measure import PeakMemory, measure_data_pipeline, train_timer
 
 DEFAULT_DATA_ROOT = DATASETS / "bccd"
 DEFAULT_MODELS = ("tiny_det", "ssdlite_mobilenetv3", "fasterrcnn_mobilenetv3")
-MMDET_MODELS = ("rtmdet_tiny",)
-"""Benchmarked by default where the extra otx-detection[mmdet] is installed (docs/mm-extras.md)."""
+EXTRA_MODELS = {"mmdet": ("rtmdet_tiny", "tiny_det_mmdet_aug"), "albumentations": ("tiny_det_albumentations",)}
+"""Benchmarked by default where the library of the extra otx-detection[mmdet] or [albumentations] is installed
+(docs/mm-extras.md)."""
 
 
 def default_models() -> list[str]:
-    """Our recipes, and the MMDetection ones where mmdet is installed."""
+    """Our recipes, and those of the extras whose library is installed."""
     import importlib.util
 
-    return [*DEFAULT_MODELS, *(MMDET_MODELS if importlib.util.find_spec("mmdet") else ())]
+    extras = [name for library, names in EXTRA_MODELS.items() if importlib.util.find_spec(library) for name in names]
+    return [*DEFAULT_MODELS, *extras]
 
 
 def _latency_callback_class() -> type[Any]:
@@ -89,6 +95,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
 
     memory = PeakMemory()
     engine = Engine(data_root=args.data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
+    data = measure_data_pipeline(engine, args.data_epochs) if args.data_epochs > 0 else None
     timer, latency = train_timer(), _latency_callback_class()()
     with memory:
         memory.reset()
@@ -103,6 +110,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
         "model": model,
         "input_size": list(config.data.input_size),
         "batch_size": config.data.batch_size,
+        "data_images_per_s": data["images_per_s"] if data else None,
         "train_images_per_s": timer.median_rate,
         "val_map_50_final": final.get("val/map_50"),
         "val_map_final": final.get("val/map"),
@@ -133,6 +141,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     headers = [
         "model",
         "input",
+        "data img/s",
         "train img/s",
         "val mAP@50 (final)",
         "val mAP (final)",
@@ -147,6 +156,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         [
             r["model"],
             "x".join(map(str, r["input_size"])),
+            fmt(r.get("data_images_per_s"), ".1f"),
             fmt(r["train_images_per_s"], ".1f"),
             fmt(r["val_map_50_final"], ".3f"),
             fmt(r["val_map_final"], ".3f"),
@@ -164,6 +174,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"torch threads {args.threads}",
         headers,
         body,
+        "data img/s: the recipe's train dataloader alone (augmentation included), median of --data_epochs epochs; "
         "train img/s: training batches only, median epoch; best: the epoch with the best val mAP@50 (the kept "
         "checkpoint), also scored on test; latency: batch 1, eager torch with NMS, median of 30; peak mem: tree RSS",
     )
@@ -176,6 +187,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", default=default_models(), help="recipes to compare")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs per model (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed of training")
+    parser.add_argument(
+        "--data_epochs", type=int, default=2, help="epochs of the train dataloader alone, timed (0: skip; default 2)"
+    )
     add_common_options(parser)
     return parser.parse_args(argv)
 

@@ -8,6 +8,7 @@ so it errs high. Without either, ``resource.getrusage`` (self + reaped children)
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import statistics
@@ -166,3 +167,32 @@ def train_timer() -> Any:
                 self.val_scores.append(float(value))
 
     return TrainTimer()
+
+
+def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
+    """Iterate the recipe's train dataloader for ``epochs`` full epochs; images/s per epoch."""
+    from otx.core.data.module import OTXDataModule
+    from otx.core.plugin import find_task, import_object
+    from otx.engine.autoconfig import parse_task
+
+    config = engine.config
+    spec = find_task(parse_task(config.task))
+    datamodule = OTXDataModule(
+        import_object(spec.dataset_adapter)(),
+        Path(config.data_root),
+        config.data_format,
+        config.data,
+        seed=config.seed,
+        label_names=config.label_names,
+    )
+    loader = datamodule.train_dataloader()
+    rates = []
+    for _ in range(epochs):
+        images, start = 0, time.perf_counter()
+        for batch in loader:
+            images += int(batch.batch_size)
+        rates.append(images / (time.perf_counter() - start))
+    workers = datamodule.num_workers
+    del loader, datamodule
+    gc.collect()
+    return {"images_per_s": statistics.median(rates), "per_epoch": rates, "num_workers": workers}

@@ -1,5 +1,6 @@
 """External augmentation pipelines in a recipe: after augmentation, boxes and masks still cover their objects."""
 
+import importlib.util
 from typing import Any
 
 import numpy as np
@@ -8,8 +9,11 @@ import torch
 from PIL import Image, ImageDraw
 from torchvision import tv_tensors
 
+from otx.core.config.structure import load_yaml
 from otx.core.data.transforms import build_transforms
 from otx.core.errors import ConfigError
+from otx.core.plugin import find_task
+from otx.core.types.task import OTXTaskType
 
 SIZE = (96, 128)
 COLOURS = ((230, 40, 40), (40, 230, 40), (40, 40, 230))
@@ -127,3 +131,41 @@ def test_mmdet_photometric_distortion_gives_back_uint8_pixels() -> None:
     assert out_image.dtype == torch.uint8
     assert out_image.shape == image.shape
     assert int(out_image.max()) > 100  # still 0-255, not squashed
+
+
+PIPELINE_RECIPES = {"tiny_det_albumentations": "albumentations", "tiny_det_mmdet_aug": "mmdet"}
+
+
+def _recipe_transforms(model: str) -> list[dict[str, Any]]:
+    return load_yaml(find_task(OTXTaskType.DETECTION).recipe_path(model))["data"]["train_transforms"]
+
+
+@pytest.mark.parametrize(("model", "library"), PIPELINE_RECIPES.items())
+def test_a_recipes_external_pipeline_keeps_boxes_masks_and_labels_together(model: str, library: str) -> None:
+    """Each shipped recipe's pipeline, on 20 random draws: uint8 pixels at the input size, one box, label and
+    mask per kept object, each mask inside its box (colours are not compared: the pipelines change them)."""
+    pytest.importorskip(library, reason=f"needs the extra otx-detection[{library}]")
+    pipeline = build_transforms(_recipe_transforms(model), (64, 96), "data.train_transforms")
+    torch.manual_seed(0)
+    np.random.seed(0)
+    kept = 0
+    for _ in range(20):
+        image, target = pipeline(*_sample())
+        assert image.dtype == torch.uint8
+        assert image.shape == (3, 64, 96)
+        assert len(target["boxes"]) == len(target["labels"]) == len(target["masks"])
+        for box, mask in zip(target["boxes"].tolist(), target["masks"], strict=True):
+            ys, xs = mask.nonzero(as_tuple=True)
+            if len(ys):
+                assert xs.min() >= box[0] - 2 and xs.max() <= box[2] + 2, model
+                assert ys.min() >= box[1] - 2 and ys.max() <= box[3] + 2, model
+        kept += len(target["labels"])
+    assert kept >= 20  # most objects survive the crops
+
+
+@pytest.mark.parametrize(("model", "library"), PIPELINE_RECIPES.items())
+def test_a_pipeline_recipe_without_its_extra_names_the_install(model: str, library: str) -> None:
+    if importlib.util.find_spec(library) is not None:
+        pytest.skip(f"{library} is installed")
+    with pytest.raises(ConfigError, match=rf"extra {library}|otx-detection\[{library}\]"):
+        build_transforms(_recipe_transforms(model), (64, 96), "data.train_transforms")
