@@ -49,7 +49,8 @@ def tests(session: nox.Session) -> None:
     # One pytest process per package, one for each package's end-to-end file, one for the cross-package
     # tests: in one process for a large part of the suite, native libraries (OpenVINO, NNCF, SQLite, torch)
     # have crashed it with SIGSEGV at varying tests, most often after an NNCF optimize; each part alone has
-    # not. The HPO tests poll a SQLite file other processes write. Every part runs even when one fails, and
+    # not; so the cross-package tests run in one process per folder of tests/ and one for its top-level files.
+    # The HPO tests poll a SQLite file other processes write. Every part runs even when one fails, and
     # the failures of all parts are listed again at the end, where a log's tail shows them.
     parts: list[list[str]] = []
     for path in PACKAGES.values():
@@ -57,7 +58,9 @@ def tests(session: nox.Session) -> None:
         parts.append([f"{path}/tests", f"--ignore={e2e}"])
         if e2e.is_file():
             parts.append([str(e2e)])
-    parts += [["tests", "--ignore=tests/hpo"], ["tests/hpo"]]
+    folders = sorted(path for path in Path("tests").iterdir() if path.is_dir() and path.name != "__pycache__")
+    parts.append(["tests", *(f"--ignore={folder}" for folder in folders)])
+    parts += [[str(folder)] for folder in folders]
     reports = Path(session.create_tmp()) / "junit"
     reports.mkdir(exist_ok=True)
     failures: list[str] = []
