@@ -15,11 +15,11 @@ import pytest
 import torch
 from attrs import evolve
 
+from otx.core.config.recipe_loader import recipe_config
 from otx.core.export.ir import save_ir, to_openvino
 from otx.core.plugin import find_task
 from otx.core.types.label import LabelGroup, LabelHierarchy
 from otx.core.types.task import OTXTaskType
-from otx.engine.autoconfig import recipe_config
 from otx.engine.build import build_model
 
 SIZE = (64, 64)

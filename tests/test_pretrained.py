@@ -13,13 +13,13 @@ from attrs import evolve
 from safetensors.torch import save_file
 
 from otx.core.config.recipe import RunConfig
+from otx.core.config.recipe_loader import recipe_config
 from otx.core.errors import CheckpointError
 from otx.core.model import weight_files
 from otx.core.model.weight_files import WeightFile
 from otx.core.plugin import find_task
 from otx.core.types.task import OTXTaskType
 from otx.engine import Engine
-from otx.engine.autoconfig import recipe_config
 from otx.engine.build import build_model
 from otx.engine.plan import Command
 from otx.engine.pretrained import pick_default_model, resolve_weights

@@ -173,7 +173,7 @@ def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
     """Iterate the recipe's train dataloader for ``epochs`` full epochs; images/s per epoch."""
     from otx.core.data.module import OTXDataModule
     from otx.core.plugin import find_task, import_object
-    from otx.engine.autoconfig import parse_task
+    from otx.core.types.task import parse_task
 
     config = engine.config
     spec = find_task(parse_task(config.task))

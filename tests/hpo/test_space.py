@@ -116,8 +116,8 @@ def test_a_transform_the_pipeline_lacks_is_named() -> None:
 
 
 def test_every_recipe_space_applies_to_its_recipe() -> None:
+    from otx.core.config.recipe_loader import recipe_config
     from otx.core.plugin import all_specs
-    from otx.engine.autoconfig import recipe_config
 
     searched = {OTXTaskType.MULTI_CLASS_CLS, OTXTaskType.DETECTION, OTXTaskType.INSTANCE_SEGMENTATION}
     searched |= {OTXTaskType.SEMANTIC_SEGMENTATION}

@@ -63,7 +63,14 @@ def _engine(
     work_dir: Path = Path("otx-workspace"),
     **arguments: Any,
 ) -> Any:
-    """The Engine for a command's flags; every flag becomes part of the request its plan is resolved from."""
+    """The Engine for a command's flags; every flag becomes part of the request its plan is resolved from.
+
+    The model and ``--set`` are checked first, before torch and Lightning are imported (a second or more).
+    """
+    if arguments.get("config") is None:
+        from otx.engine.preflight import check_request
+
+        check_request(arguments.get("task"), arguments.get("model"), arguments.get("overrides") or {})
     from otx.engine.engine import Engine
 
     return Engine(data_root=data_root, work_dir=work_dir, **arguments)

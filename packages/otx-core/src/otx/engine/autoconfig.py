@@ -5,24 +5,16 @@ from pathlib import Path
 from typing import Any
 
 from otx.core.config.recipe import RunConfig
-from otx.core.config.structure import apply_overrides, load_yaml, structure
+from otx.core.config.recipe_loader import recipe_config
 from otx.core.data.custom_format import installed_formats
 from otx.core.data.formats import candidate_formats, check_data_root, choose_format
 from otx.core.data.strays import scan
-from otx.core.errors import ConfigError, DataError
-from otx.core.plugin import TaskSpec, all_specs, allow_code_from, find_task
-from otx.core.types.task import OTXTaskType
+from otx.core.errors import DataError
+from otx.core.plugin import TaskSpec, all_specs, find_task
+from otx.core.types.task import OTXTaskType, parse_task
 from otx.engine.pretrained import pick_default_model, resolve_weights
 
-__all__ = ["auto_configure", "format_for_task", "parse_task", "recipe_config"]
-
-
-def parse_task(task: str | OTXTaskType) -> OTXTaskType:
-    """The task enum for a name, case-insensitively; errors list the valid names."""
-    try:
-        return OTXTaskType(str(task).upper())
-    except ValueError:
-        raise ConfigError(f"Unknown task '{task}'. Choose one of: {', '.join(t.value for t in OTXTaskType)}") from None
+__all__ = ["auto_configure", "format_for_task"]
 
 
 def _spec_for_formats(candidates: list[str], root: Path) -> TaskSpec:
@@ -50,19 +42,6 @@ def format_for_task(spec: TaskSpec, root: Path, candidates: list[str] | None = N
             f"(it reads: {', '.join(spec.formats)})"
         )
     return data_format
-
-
-def recipe_config(
-    spec: TaskSpec, model: str | None, base: Mapping[str, Any], overrides: Mapping[str, Any] | None
-) -> RunConfig:
-    """Merge the model's recipe with run fields and overrides into a validated config."""
-    recipe_path = spec.recipe_path(model or spec.default_model)
-    data = {**base, **load_yaml(recipe_path)}
-    config = structure(apply_overrides(data, overrides or {}), RunConfig)
-    if recipe_path not in spec.recipe_paths().values():  # the user's own recipe: its classes are theirs to run
-        transforms = [*config.data.train_transforms, *config.data.val_transforms]
-        allow_code_from(config.model.class_path, *(str(t.get("type", "")) for t in transforms))
-    return config
 
 
 def auto_configure(

@@ -22,7 +22,7 @@ from otx.core.data.entity import OTXBatchPredEntity
 from otx.core.data.formats import check_data_root
 from otx.core.data.sources import PredictSource, find_source
 from otx.core.errors import ConfigError
-from otx.engine.autoconfig import parse_task
+from otx.core.types.task import parse_task
 from otx.engine.build import DataModules
 from otx.engine.commands.deployment import run_benchmark, run_export, run_optimize
 from otx.engine.commands.evaluation import run_test
@@ -32,7 +32,7 @@ from otx.engine.commands.training import run_train
 from otx.engine.deploy import BENCHMARK_BATCH_SIZES, EXPORT_FORMATS
 from otx.engine.devices.ranks import is_rank_zero
 from otx.engine.plan import Command, PlanRequest, RunPlan
-from otx.engine.preflight import check_benchmark_arguments, check_work_dir
+from otx.engine.preflight import check_benchmark_arguments, check_request, check_work_dir
 from otx.engine.report import print_choices
 from otx.engine.resolve import read_run_config, resolve_plan
 from otx.engine.workdir import WorkDir
@@ -69,6 +69,8 @@ class Engine:
         config: RunConfig | str | Path | None = None,
     ) -> None:
         _quiet_lightning()
+        if config is None:
+            check_request(task, model, overrides or {})
         self.work_dir = WorkDir(check_work_dir(Path(work_dir)))
         self.request = PlanRequest(
             data_root=check_data_root(data_root) if data_root is not None else None,

@@ -2,7 +2,9 @@
 
 from enum import StrEnum
 
-__all__ = ["OTXTaskType"]
+from otx.core.errors import ConfigError
+
+__all__ = ["OTXTaskType", "parse_task"]
 
 
 class OTXTaskType(StrEnum):
@@ -14,3 +16,11 @@ class OTXTaskType(StrEnum):
     DETECTION = "DETECTION"
     INSTANCE_SEGMENTATION = "INSTANCE_SEGMENTATION"
     SEMANTIC_SEGMENTATION = "SEMANTIC_SEGMENTATION"
+
+
+def parse_task(task: str | OTXTaskType) -> OTXTaskType:
+    """The task enum for a name, case-insensitively; errors list the valid names."""
+    try:
+        return OTXTaskType(str(task).upper())
+    except ValueError:
+        raise ConfigError(f"Unknown task '{task}'. Choose one of: {', '.join(t.value for t in OTXTaskType)}") from None
