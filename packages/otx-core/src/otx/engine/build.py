@@ -24,8 +24,11 @@ from otx.engine.progress import progress_callback
 __all__ = ["DataModules", "build_datamodule", "build_model", "build_trainer"]
 
 
-def build_datamodule(config: RunConfig) -> OTXDataModule:
-    """Import the config's dataset for its task; with ``label_names`` set, labels map onto them."""
+def build_datamodule(config: RunConfig, check_cache: Path | None = None) -> OTXDataModule:
+    """Import the config's dataset for its task; with ``label_names`` set, labels map onto them.
+
+    ``check_cache``: the file where image checks are remembered between runs.
+    """
     if config.data_root is None or config.data_format is None:
         raise ConfigError("The config has no data_root/data_format: pass --data_root")
     adapter = import_object(find_task(config.task).dataset_adapter)()
@@ -37,6 +40,7 @@ def build_datamodule(config: RunConfig) -> OTXDataModule:
         seed=config.seed,
         label_names=config.label_names,
         min_classes=adapter.min_classes,
+        check_cache=check_cache,
     )
 
 
@@ -47,8 +51,9 @@ class DataModules:
     ``data.input_size`` alone (chosen from the data after the import) shares its import.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_cache: Path | None = None) -> None:
         self._built: dict[str, OTXDataModule] = {}
+        self._check_cache = check_cache
 
     def get(self, config: RunConfig) -> OTXDataModule:
         """The data module of ``config``, built on first use."""
@@ -58,7 +63,7 @@ class DataModules:
         if datamodule is None or (
             config.label_names is not None and datamodule.label_info.label_names != config.label_names
         ):
-            datamodule = self._built[key] = build_datamodule(config)
+            datamodule = self._built[key] = build_datamodule(config, self._check_cache)
         elif datamodule.config != config.data:
             datamodule = self._built[key] = datamodule.with_data_config(config.data)
         return datamodule

@@ -80,7 +80,7 @@ class Engine:
             seed=seed,
             overrides=dict(overrides or {}),
         )
-        self._data = DataModules()
+        self._data = DataModules(self.work_dir.root / ".cache" / "image_checks.json")
         self.last_plan: RunPlan | None = None
         """The plan the latest command ran."""
 

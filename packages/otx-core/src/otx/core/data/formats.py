@@ -14,7 +14,7 @@ from datumaro.components.dataset import Dataset
 
 from otx.core.data.custom_format import installed_formats
 from otx.core.data.image_io import IMAGE_SUFFIXES
-from otx.core.data.strays import NOT_DATASET_SUFFIXES, scan
+from otx.core.data.strays import NOT_DATASET_SUFFIXES, has_image
 from otx.core.errors import DataError
 from otx.core.plugin import all_specs, package_for_task
 from otx.core.types.task import OTXTaskType
@@ -36,7 +36,7 @@ def check_data_root(data_root: str | os.PathLike[str] | None) -> Path:
         raise DataError(f"--data_root must be a folder, got a file: {root}")
     if not any(p for p in root.iterdir() if not p.name.startswith(".")):
         raise DataError(f"Dataset folder is empty: {root}")
-    if not scan(root).images:
+    if not has_image(root):
         suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
         raise DataError(f"{root} holds no images: no {suffixes} file in it or in any folder below it")
     return root

@@ -5,7 +5,6 @@ import itertools
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
-from otx.core.data.image_io import check_image
+from otx.core.data.image_checks import check_images
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
 from otx.core.data.transforms import build_transforms
@@ -50,8 +49,11 @@ class OTXDataModule(LightningDataModule):
         seed: int = 0,
         label_names: Sequence[str] | None = None,
         min_classes: int = 1,
+        check_cache: Path | None = None,
     ) -> None:
         super().__init__()
+        self.check_cache = check_cache
+        """Where the image checks' outcomes are kept between runs (:mod:`~otx.core.data.image_checks`)."""
         self.adapter = adapter
         self.data_root = data_root
         self.config = config
@@ -125,15 +127,11 @@ class OTXDataModule(LightningDataModule):
         return subsets
 
     def _check_images(self) -> None:
-        samples = [s for subset in self.subsets.values() for s in subset if s.path is not None]
-        unique = list({s.path: s for s in samples}.values())
-        cap = self.config.max_image_pixels
-        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            reasons = pool.map(lambda s: check_image(s.path, cap), unique)
-            problems = [(s, why) for s, why in zip(unique, reasons, strict=True) if why]
+        paths = list(dict.fromkeys(s.path for subset in self.subsets.values() for s in subset if s.path is not None))
+        problems = list(check_images(paths, self.config.max_image_pixels, self.check_cache).items())
         if not problems:
             return
-        listing = "; ".join(f"{s.path} ({why})" for s, why in problems[:5])
+        listing = "; ".join(f"{path} ({why})" for path, why in problems[:5])
         more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
         if not self.config.skip_unreadable_images:
             raise DataError(
@@ -141,7 +139,7 @@ class OTXDataModule(LightningDataModule):
                 "or set data.skip_unreadable_images=true to train without them"
             )
         log.warning("Skipping %d unreadable image(s): %s%s", len(problems), listing, more)
-        bad = {s.path for s, _ in problems}
+        bad = {path for path, _ in problems}
         self.subsets = {name: [s for s in subset if s.path not in bad] for name, subset in self.subsets.items()}
         for name, subset in self.subsets.items():
             if not subset:

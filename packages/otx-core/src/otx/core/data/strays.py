@@ -12,7 +12,7 @@ from attrs import frozen
 
 from otx.core.data.image_io import IMAGE_SUFFIXES
 
-__all__ = ["NOT_DATASET_SUFFIXES", "FolderScan", "data_entries", "is_stray", "scan"]
+__all__ = ["NOT_DATASET_SUFFIXES", "FolderScan", "data_entries", "has_image", "is_stray", "scan"]
 
 NOT_DATASET_SUFFIXES = frozenset({".gz", ".tgz", ".tar", ".zip", ".7z", ".bz2", ".xz", ".rar", ".h5", ".hdf5"})
 """Archives and array stores: never a dataset layout OTX reads."""
@@ -108,3 +108,20 @@ def _scan(root: Path, folder: Path, strays: list[str]) -> int:
         elif path.suffix.lower() in IMAGE_SUFFIXES:
             images += 1
     return images
+
+
+def has_image(folder: Path) -> bool:
+    """Whether an image lies in ``folder`` or below it, outside stray folders; stops at the first found."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    folders = []
+    for entry in entries:
+        if _stray_name(entry.name):
+            continue
+        if _is_dir(entry):
+            folders.append(entry.path)
+        elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
+            return True
+    return any(has_image(Path(path)) for path in folders)
