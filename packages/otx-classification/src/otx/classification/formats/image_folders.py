@@ -17,7 +17,7 @@ from datumaro.components.media import Image as DmImage
 
 from otx.core.data.custom_format import DatasetFormat
 from otx.core.data.image_io import IMAGE_SUFFIXES
-from otx.core.data.strays import data_entries
+from otx.core.data.strays import data_entries, data_folders_and_files
 
 __all__ = ["FLAT_FOLDERS", "IMAGE_FOLDERS", "IMAGE_FOLDERS_WITH_SUBSETS", "SUBSET_FOLDERS"]
 
@@ -41,14 +41,12 @@ def _is_class_folder_tree(root: Path, beside_files: bool = False) -> bool:
     format's layout. ``beside_files``: such files are at a level above ``root``, with the same consequence.
     With such files the reading is a guess, listed after any other format's reading of the folder.
     """
-    children = data_entries(root)
-    folders = [c for c in children if c.is_dir()]
-    loose = [c for c in children if not c.is_dir()]
+    folders, loose = data_folders_and_files(root)
     if not folders or any(_is_image(c) for c in loose) or (loose and len(folders) < 2):
         return False
     for class_dir in folders:
-        entries = data_entries(class_dir)
-        if any(e.is_dir() for e in entries) or not any(_is_image(e) for e in entries):
+        inner, entries = data_folders_and_files(class_dir)
+        if inner or not any(_is_image(e) for e in entries):
             return False
         if (loose or beside_files) and not all(_is_image(e) for e in entries):
             return False
@@ -57,7 +55,7 @@ def _is_class_folder_tree(root: Path, beside_files: bool = False) -> bool:
 
 def _root_files(root: Path) -> list[Path]:
     """Files beside the class (or subset) folders of ``root``, strays aside: no part of the dataset."""
-    return [c for c in data_entries(root) if not c.is_dir()]
+    return data_folders_and_files(root)[1]
 
 
 def _has_subset_folders(root: Path) -> bool:
@@ -78,14 +76,14 @@ def _detect_subsets(root: Path) -> bool:
 
 def _read(root: Path, subsets: Mapping[str, Path]) -> Dataset:
     """A Datumaro dataset with one ``Label`` per image, named after its folder."""
-    class_folders = {subset: [d for d in data_entries(folder) if d.is_dir()] for subset, folder in subsets.items()}
+    class_folders = {subset: data_folders_and_files(folder)[0] for subset, folder in subsets.items()}
     class_names = sorted({d.name for folders in class_folders.values() for d in folders})
     label_ids = {name: i for i, name in enumerate(class_names)}
     items: list[DatasetItem] = []
     skipped = [file for folder in {root, *subsets.values()} for file in _root_files(folder)]
     for subset, folders in class_folders.items():
         for class_dir in folders:
-            for file in data_entries(class_dir):
+            for file in data_entries(class_dir):  # a folder inside is skipped and named, as any other entry
                 if not _is_image(file):
                     skipped.append(file)
                     continue

@@ -12,7 +12,15 @@ from attrs import frozen
 
 from otx.core.data.image_io import IMAGE_SUFFIXES
 
-__all__ = ["NOT_DATASET_SUFFIXES", "FolderScan", "data_entries", "has_image", "is_stray", "scan"]
+__all__ = [
+    "NOT_DATASET_SUFFIXES",
+    "FolderScan",
+    "data_entries",
+    "data_folders_and_files",
+    "has_image",
+    "is_stray",
+    "scan",
+]
 
 NOT_DATASET_SUFFIXES = frozenset({".gz", ".tgz", ".tar", ".zip", ".7z", ".bz2", ".xz", ".rar", ".h5", ".hdf5"})
 """Archives and array stores: never a dataset layout OTX reads."""
@@ -61,7 +69,26 @@ def is_stray(path: Path) -> bool:
 
 def data_entries(folder: Path) -> list[Path]:
     """The entries of ``folder`` that may belong to a dataset, sorted by name."""
-    return sorted(p for p in folder.iterdir() if not is_stray(p))
+    folders, files = data_folders_and_files(folder)
+    return sorted([*folders, *files])
+
+
+def data_folders_and_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The folders and the other entries of ``folder`` that may belong to a dataset, each sorted by name.
+
+    One directory listing, no ``stat`` per file: large image folders are listed in one pass.
+    """
+    folders: list[Path] = []
+    files: list[Path] = []
+    for entry in os.scandir(folder):
+        if _stray_name(entry.name):
+            continue
+        if _is_dir(entry):
+            if _holds_data(Path(entry.path)):
+                folders.append(Path(entry.path))
+        else:
+            files.append(Path(entry.path))
+    return sorted(folders), sorted(files)
 
 
 @frozen
