@@ -50,11 +50,11 @@ def read_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS, *, orient: bool 
 
 def check_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
     """Cheaply decode ``path`` (reduced-size for JPEG); return why it is unreadable, or ``None``."""
-    too_large = _over_pixel_cap(path, max_pixels)
-    if too_large:
-        return too_large
     try:
-        with Image.open(path) as image:
+        with Image.open(path) as image:  # one open: the header's size first, then the reduced decode
+            too_large = _pixel_cap_reason(*image.size, max_pixels)
+            if too_large:
+                return too_large
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
@@ -69,6 +69,11 @@ def _over_pixel_cap(path: str, max_pixels: int) -> str | None:
             width, height = image.size
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
         return None  # unreadable for another reason: the decoder names it
+    return _pixel_cap_reason(width, height, max_pixels)
+
+
+def _pixel_cap_reason(width: int, height: int, max_pixels: int) -> str | None:
+    """Why an image of ``width`` x ``height`` is too large to decode; ``None`` if it is not."""
     if width * height <= max_pixels:
         return None
     return (
