@@ -94,6 +94,9 @@ def train(
     num_nodes: NumNodes = None,
     strategy: Strategy = None,
     precision: Precision = None,
+    num_threads: Annotated[
+        int | None, Parameter(help="torch threads of the training process (default: torch's, one per core).")
+    ] = None,
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
     checkpoint: Annotated[
         Path | None,
@@ -136,6 +139,8 @@ def train(
     overrides = parse_overrides(set or [])
     overrides.update(_batch_size(batch_size))
     overrides.update(_device_overrides(accelerator, devices, num_nodes, strategy, precision))
+    if num_threads is not None:
+        overrides["trainer.num_threads"] = num_threads
     engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
     search = _hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, hpo_workers)
     if hpo and resume:

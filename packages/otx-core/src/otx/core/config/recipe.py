@@ -127,6 +127,9 @@ class TrainerConfig:
     num_nodes: int = field(default=1, validator=at_least(1))
     strategy: str = "auto"
     """Lightning's strategy; ``auto``: DDP when more than one device or node trains, none otherwise."""
+    num_threads: int | None = field(default=None, validator=at_least(1, allow=(None,)))
+    """torch's intra-op threads in the training process (``torch.set_num_threads``) while a command runs;
+    ``None``: torch's own default, one per core. Dataloader processes use one thread each."""
     ipex: bool = True
     """On the CPU, train through ``ipex.optimize`` when intel-extension-for-pytorch is installed and matches torch."""
     gradient_clip_val: float | None = field(default=None, validator=finite_above(0, allow_none=True))

@@ -30,6 +30,7 @@ from otx.engine.resolve import CONFIG_FILE
 from otx.engine.resumable import LAST_CHECKPOINT, LastEpochCheckpoint, RandomStates
 from otx.engine.run_report import write_run_report
 from otx.engine.signals import Interrupted, interruptible
+from otx.engine.threads import torch_threads
 from otx.engine.workdir import WorkDir
 
 __all__ = ["run_train"]
@@ -56,14 +57,14 @@ def run_train(
     the other processes train in a scratch folder that is removed when they end.
     """
     if not is_rank_zero():
-        with tempfile.TemporaryDirectory(prefix="otx-rank-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="otx-rank-") as scratch, torch_threads(plan.config.trainer.num_threads):
             return _fit(plan, Path(scratch), None, data, callbacks, writes=False)
     track = run is None or plan.resume_run is not None
     folder = plan.resume_run or run or work_dir.new_run(plan.command)
     on_last = partial(work_dir.point_latest, plan.command, folder) if track else None
     with interruptible():
         try:
-            with work_dir.run(plan.command, folder, track=track):
+            with work_dir.run(plan.command, folder, track=track), torch_threads(plan.config.trainer.num_threads):
                 return _fit(plan, folder, on_last, data, callbacks)
         except Interrupted as exc:  # the run's FAILED marker has the signal; the message says how to go on
             raise Interrupted(exc.signum, _resume_hint(exc, folder, work_dir)) from None
