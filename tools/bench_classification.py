@@ -8,6 +8,8 @@ through the public :class:`otx.engine.Engine`:
 
 * data-pipeline throughput: the recipe's train dataloader alone (its ``num_workers``), iterated for
   ``--data_epochs`` full epochs; the median epoch is reported;
+* the limit: the same network, loss, optimizer, batch and threads in a plain torch loop on one
+  augmented batch held in memory (``bench_measure.bare_loop_rate``), and training's ratio to it;
 * training throughput: images per second of the training batches (time from the start of each
   training epoch to its last batch, so data waits and optimizer steps count, validation does not);
   the median epoch of every run, then the median over seeds;
@@ -38,8 +40,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_common import DATASETS, add_common_options, fmt, log, parse_set, set_threads, work_root, write_json
-from bench_measure import PeakMemory, measure_data_pipeline, train_timer
+from bench_common import (
+    DATASETS,
+    add_common_options,
+    add_limit_option,
+    fmt,
+    log,
+    parse_set,
+    ratio,
+    set_threads,
+    work_root,
+    write_json,
+)
+from bench_measure import PeakMemory, bare_loop_rate, measure_data_pipeline, train_timer
 
 TASK_DATA = {
     "MULTI_CLASS_CLS": DATASETS / "hymenoptera",
@@ -107,6 +120,7 @@ def bench_model(
         data_root=data_root, task=task, model=model, work_dir=root / "probe", seed=args.seeds[0], overrides=overrides
     )
     data = measure_data_pipeline(probe, args.data_epochs) if args.data_epochs > 0 else None
+    limit = bare_loop_rate(probe, args.limit_steps) if args.limit_steps > 0 else None
     data_peak = memory.peak_bytes()
     runs = []
     train_peak = 0
@@ -129,6 +143,7 @@ def bench_model(
         "model": model,
         "data_images_per_s": data["images_per_s"] if data else None,
         "data_pipeline": data,
+        "limit_images_per_s": limit,
         "train_images_per_s": _median([r.get("train_images_per_s") for r in runs]),
         "final_val_accuracy": _median([r.get("final_val_accuracy") for r in runs]),
         "min_final_val_accuracy": min(
@@ -152,7 +167,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_met
         "dataset",
         "model",
         "data img/s",
+        "limit img/s",
         "train img/s",
+        "train/limit",
         "metric",
         "val (final)",
         "min val (final)",
@@ -165,7 +182,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_met
             Path(row["data_root"]).name,
             row["model"],
             fmt(row["data_images_per_s"], ".1f"),
+            fmt(row["limit_images_per_s"], ".1f"),
             fmt(row["train_images_per_s"], ".1f"),
+            fmt(ratio(row["train_images_per_s"], row["limit_images_per_s"]), ".2f"),
             row["metric"],
             fmt(row["final_val_accuracy"], ".3f"),
             fmt(row["min_final_val_accuracy"], ".3f"),
@@ -176,6 +195,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace, memory_met
     ]
     caption = (
         f"data: train dataloader alone, recipe num_workers, median of {args.data_epochs} epochs; "
+        "limit: the same network, batch and threads in a plain torch loop on one batch in memory; "
         f"train: training batches only, median epoch; peak mem: {memory_method}, process tree RSS"
     )
     from rich.console import Console
@@ -203,6 +223,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, one training run each")
     parser.add_argument("--data_epochs", type=int, default=3, help="epochs of the data-pipeline test (0: skip)")
     add_common_options(parser)
+    add_limit_option(parser)
     args = parser.parse_args(argv)
     if args.compare and COMPARE_MODEL not in args.models:
         args.models.append(COMPARE_MODEL)

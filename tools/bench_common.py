@@ -31,6 +31,13 @@ def add_common_options(
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
 
 
+def add_limit_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--limit_steps``: timed steps of the bare-loop limit (``bench_measure.bare_loop_rate``)."""
+    parser.add_argument(
+        "--limit_steps", type=int, default=20, help="timed steps of the bare-loop limit (0: skip; default 20)"
+    )
+
+
 def parse_set(items: Sequence[str]) -> dict[str, Any]:
     """The ``--set`` items as recipe overrides; a malformed item exits with the message."""
     from otx.core.config.overrides import parse_overrides
@@ -84,3 +91,10 @@ def print_markdown_table(title: str, headers: Sequence[str], rows: Sequence[Sequ
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print(note)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, ``None`` when either is missing or the denominator is zero."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator

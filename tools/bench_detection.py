@@ -5,6 +5,8 @@ public :class:`otx.engine.Engine`. For each model:
 
 * data-pipeline throughput: the recipe's train dataloader alone (decoding and augmentation, its
   ``num_workers``), iterated for ``--data_epochs`` full epochs, median epoch;
+* the limit: the same network, loss, optimizer, batch and threads in a plain torch loop on one
+  augmented batch held in memory (``bench_measure.bare_loop_rate``), and training's ratio to it;
 * training throughput: images per second of the training batches (from the start of each training
   epoch to its last batch: data waits and optimizer steps count, validation does not), median epoch;
 * mAP@50 and mAP (COCO, IoU 0.50:0.95) on the validation subset: of the final epoch, and of the best
@@ -38,15 +40,17 @@ from typing import Any
 from bench_common import (
     DATASETS,
     add_common_options,
+    add_limit_option,
     fmt,
     log,
     parse_set,
     print_markdown_table,
+    ratio,
     set_threads,
     work_root,
     write_json,
 )
-from bench_measure import PeakMemory, measure_data_pipeline, train_timer
+from bench_measure import PeakMemory, bare_loop_rate, measure_data_pipeline, train_timer
 
 DEFAULT_DATA_ROOT = DATASETS / "bccd"
 DEFAULT_MODELS = ("tiny_det", "ssdlite_mobilenetv3", "fasterrcnn_mobilenetv3")
@@ -96,6 +100,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
     memory = PeakMemory()
     engine = Engine(data_root=args.data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
     data = measure_data_pipeline(engine, args.data_epochs) if args.data_epochs > 0 else None
+    limit = bare_loop_rate(engine, args.limit_steps) if args.limit_steps > 0 else None
     timer, latency = train_timer(), _latency_callback_class()()
     with memory:
         memory.reset()
@@ -111,6 +116,7 @@ def bench_model(model: str, args: argparse.Namespace, overrides: dict[str, Any],
         "input_size": list(config.data.input_size),
         "batch_size": config.data.batch_size,
         "data_images_per_s": data["images_per_s"] if data else None,
+        "limit_images_per_s": limit,
         "train_images_per_s": timer.median_rate,
         "val_map_50_final": final.get("val/map_50"),
         "val_map_final": final.get("val/map"),
@@ -142,7 +148,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "model",
         "input",
         "data img/s",
+        "limit img/s",
         "train img/s",
+        "train/limit",
         "val mAP@50 (final)",
         "val mAP (final)",
         "val mAP@50 (best)",
@@ -157,7 +165,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             r["model"],
             "x".join(map(str, r["input_size"])),
             fmt(r.get("data_images_per_s"), ".1f"),
+            fmt(r.get("limit_images_per_s"), ".1f"),
             fmt(r["train_images_per_s"], ".1f"),
+            fmt(ratio(r["train_images_per_s"], r.get("limit_images_per_s")), ".2f"),
             fmt(r["val_map_50_final"], ".3f"),
             fmt(r["val_map_final"], ".3f"),
             fmt(r["val_map_50_best"], ".3f"),
@@ -175,6 +185,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         headers,
         body,
         "data img/s: the recipe's train dataloader alone (augmentation included), median of --data_epochs epochs; "
+        "limit img/s: the same network, batch and threads in a plain torch loop on one batch in memory; "
         "train img/s: training batches only, median epoch; best: the epoch with the best val mAP@50 (the kept "
         "checkpoint), also scored on test; latency: batch 1, eager torch with NMS, median of 30; peak mem: tree RSS",
     )
@@ -191,6 +202,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--data_epochs", type=int, default=2, help="epochs of the train dataloader alone, timed (0: skip; default 2)"
     )
     add_common_options(parser)
+    add_limit_option(parser)
     return parser.parse_args(argv)
 
 

@@ -196,3 +196,33 @@ def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
     del loader, datamodule
     gc.collect()
     return {"images_per_s": statistics.median(rates), "per_epoch": rates, "num_workers": workers}
+
+
+def bare_loop_rate(engine: Any, steps: int = 20, warmup: int = 3) -> float:
+    """The limit: training images/s of the recipe's model, loss and optimizer in a plain torch loop.
+
+    One augmented batch of the recipe's train dataloader is held in memory and stepped on ``steps``
+    times after ``warmup`` untimed steps: no Lightning, no data loading, no metrics or logging; the
+    same network, batch size, input size and torch threads as the Engine's training.
+    """
+    from otx.core.model.optim import build_optimizer
+    from otx.engine.build import build_datamodule, build_model
+
+    config = engine.config
+    loader = build_datamodule(config).train_dataloader()
+    batch = next(iter(loader))
+    del loader
+    model = build_model(config)
+    model.train()
+    optimizer = build_optimizer(model.parameters(), config.optimizer)
+    start = time.perf_counter()
+    for step in range(warmup + steps):
+        if step == warmup:
+            start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        model(batch).total.backward()
+        optimizer.step()
+    rate = int(batch.batch_size) * steps / (time.perf_counter() - start)
+    del model, optimizer, batch
+    gc.collect()
+    return rate

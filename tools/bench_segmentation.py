@@ -6,6 +6,8 @@ naming ``membrane`` (0) and ``cell`` (255)): a seeded shuffle puts ``--test`` im
 ``test`` subset, ``--val`` in ``val`` (which picks the best epoch), the rest in ``train``. Then, for
 each model, through the public :class:`otx.engine.Engine`:
 
+* the limit: the same network, loss, optimizer, batch and threads in a plain torch loop on one
+  augmented batch held in memory (``bench_measure.bare_loop_rate``), and training's ratio to it;
 * training throughput: images per second of the training batches (from the start of each training
   epoch to its last batch; data waits and optimizer steps count, validation does not), median epoch;
 * mIoU and Dice of the best-on-validation checkpoint on the held-back test subset (``Engine.test``),
@@ -40,15 +42,17 @@ from PIL import Image
 from bench_common import (
     DATASETS,
     add_common_options,
+    add_limit_option,
     fmt,
     log,
     parse_set,
     print_markdown_table,
+    ratio,
     set_threads,
     work_root,
     write_json,
 )
-from bench_measure import PeakMemory, train_timer
+from bench_measure import PeakMemory, bare_loop_rate, train_timer
 
 DEFAULT_DATA_ROOT = DATASETS / "membrane"
 DEFAULT_MODELS = ("tiny_seg", "lraspp_mobilenetv3", "deeplabv3_mobilenetv3")
@@ -92,6 +96,7 @@ def bench_model(
 
     memory = PeakMemory()
     engine = Engine(data_root=data_root, model=model, work_dir=work, seed=args.seed, overrides=overrides)
+    limit = bare_loop_rate(engine, args.limit_steps) if args.limit_steps > 0 else None
     timer = train_timer()
     with memory:
         memory.reset()
@@ -108,6 +113,7 @@ def bench_model(
         "model": model,
         "input_size": list(config.data.input_size),
         "batch_size": config.data.batch_size,
+        "limit_images_per_s": limit,
         "train_images_per_s": timer.median_rate,
         "test_mIoU": tested["test/mIoU"],
         "test_dice": tested["test/dice"],
@@ -125,7 +131,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     headers = [
         "model",
         "input",
+        "limit img/s",
         "train img/s",
+        "train/limit",
         "test mIoU",
         "test Dice",
         "final val mIoU",
@@ -138,7 +146,9 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         [
             r["model"],
             "x".join(map(str, r["input_size"])),
+            fmt(r.get("limit_images_per_s"), ".1f"),
             fmt(r["train_images_per_s"], ".1f"),
+            fmt(ratio(r["train_images_per_s"], r.get("limit_images_per_s")), ".2f"),
             fmt(r["test_mIoU"], ".3f"),
             fmt(r["test_dice"], ".3f"),
             fmt(r["final_val_mIoU"], ".3f"),
@@ -153,6 +163,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"{args.seed}), {args.epochs} epochs, torch threads {args.threads}",
         headers,
         body,
+        "limit img/s: the same network, batch and threads in a plain torch loop on one batch in memory; "
         "train img/s: training batches only, median epoch; latency: batch 1, median of 30; peak mem: tree RSS",
     )
 
@@ -167,6 +178,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--test", type=int, default=6, help="held-back test images (default 6)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
     add_common_options(parser, work_dir_help="keep the dataset and runs here")
+    add_limit_option(parser)
     return parser.parse_args(argv)
 
 
