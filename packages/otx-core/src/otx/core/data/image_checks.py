@@ -3,7 +3,8 @@
 Each image is decoded once (reduced-size for JPEG, see :func:`~otx.core.data.image_io.check_image`);
 the outcome is stored in a JSON file (the work dir's ``.cache/image_checks.json``) keyed by path, with
 the file's size and modification time, so a later run on the same data checks only what changed.
-The file holds data only: a damaged or foreign one is ignored and rewritten.
+Planning reads the file; a command that runs writes it. It holds data only: a damaged or foreign
+one is ignored and rewritten.
 """
 
 import json
@@ -13,20 +14,48 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from attrs import define
+
 from otx.core.data.image_io import check_image
 
-__all__ = ["check_images"]
+__all__ = ["ImageChecks", "check_images"]
 
 log = logging.getLogger(__name__)
 
 _VERSION = 1
 
 
-def check_images(paths: Sequence[str], max_pixels: int, cache_file: Path | None = None) -> dict[str, str]:
-    """Why each unreadable image of ``paths`` cannot be read (readable ones are left out).
+@define
+class ImageChecks:
+    """The outcome of checking a dataset's images, and the record a later run may reuse."""
+
+    problems: dict[str, str]
+    """Why each unreadable image cannot be read, by path."""
+    records: dict[str, tuple[int, int, str | None]]
+    """Every checked image's size, modification time and outcome, by path."""
+    max_pixels: int
+    decoded: int
+    """How many images were decoded now (the rest came from the record)."""
+
+    def save(self, cache_file: Path) -> None:
+        """Write the record (atomically) where it was decoded anew; a folder that cannot hold it costs nothing more."""
+        if not self.decoded:
+            return
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            payload = {"version": _VERSION, "max_pixels": self.max_pixels, "images": self.records}
+            tmp.write_text(json.dumps(payload), encoding="utf-8")
+            tmp.replace(cache_file)
+        except OSError as exc:
+            log.warning("Could not save image checks to %s: %s", cache_file, exc)
+
+
+def check_images(paths: Sequence[str], max_pixels: int, cache_file: Path | None = None) -> ImageChecks:
+    """Check that each of ``paths`` decodes.
 
     Images whose path, size and modification time match ``cache_file``'s record (made with the same
-    ``max_pixels``) are not decoded again; the file is rewritten with every image's outcome.
+    ``max_pixels``) are not decoded again. The record is only read: :meth:`ImageChecks.save` writes it.
     """
     stats = {path: _stat(path) for path in paths}
     known = _load(cache_file, max_pixels) if cache_file is not None else {}
@@ -40,12 +69,14 @@ def check_images(paths: Sequence[str], max_pixels: int, cache_file: Path | None 
             to_check.append(path)
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         outcome.update(zip(to_check, pool.map(lambda path: check_image(path, max_pixels), to_check), strict=True))
-    if cache_file is not None and to_check:
-        records = {path: [*stat, outcome[path]] for path, stat in stats.items() if stat is not None}
-        _save(cache_file, max_pixels, records)
     if len(paths) > len(to_check):
         log.info("Image checks: %d of %d images unchanged since an earlier run", len(paths) - len(to_check), len(paths))
-    return {path: reason for path, reason in outcome.items() if reason}
+    return ImageChecks(
+        problems={path: reason for path, reason in outcome.items() if reason},
+        records={path: (*stat, outcome[path]) for path, stat in stats.items() if stat is not None},
+        max_pixels=max_pixels,
+        decoded=len(to_check),
+    )
 
 
 def _stat(path: str) -> tuple[int, int] | None:
@@ -73,14 +104,3 @@ def _load(cache_file: Path, max_pixels: int) -> dict[str, tuple[int, int, str | 
         for size, mtime, reason in [record]
         if isinstance(size, int) and isinstance(mtime, int) and (reason is None or isinstance(reason, str))
     }
-
-
-def _save(cache_file: Path, max_pixels: int, records: dict[str, list[int | str | None]]) -> None:
-    """Write atomically; a work dir that cannot hold it costs a later run its shortcut, nothing else."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": _VERSION, "max_pixels": max_pixels, "images": records}), encoding="utf-8")
-        tmp.replace(cache_file)
-    except OSError as exc:
-        log.warning("Could not save image checks to %s: %s", cache_file, exc)

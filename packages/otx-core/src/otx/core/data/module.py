@@ -20,7 +20,7 @@ from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
-from otx.core.data.image_checks import check_images
+from otx.core.data.image_checks import ImageChecks, check_images
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
 from otx.core.data.transforms import build_transforms
@@ -54,6 +54,7 @@ class OTXDataModule(LightningDataModule):
         super().__init__()
         self.check_cache = check_cache
         """Where the image checks' outcomes are kept between runs (:mod:`~otx.core.data.image_checks`)."""
+        self.image_checks: ImageChecks | None = None
         self.adapter = adapter
         self.data_root = data_root
         self.config = config
@@ -128,7 +129,8 @@ class OTXDataModule(LightningDataModule):
 
     def _check_images(self) -> None:
         paths = list(dict.fromkeys(s.path for subset in self.subsets.values() for s in subset if s.path is not None))
-        problems = list(check_images(paths, self.config.max_image_pixels, self.check_cache).items())
+        self.image_checks = check_images(paths, self.config.max_image_pixels, self.check_cache)
+        problems = list(self.image_checks.problems.items())
         if not problems:
             return
         listing = "; ".join(f"{path} ({why})" for path, why in problems[:5])
@@ -144,6 +146,11 @@ class OTXDataModule(LightningDataModule):
         for name, subset in self.subsets.items():
             if not subset:
                 raise DataError(f"Subset '{name}' of {self.data_root} is empty after skipping unreadable images")
+
+    def save_image_checks(self) -> None:
+        """Keep this import's image checks for later runs (in ``check_cache``); planning alone writes nothing."""
+        if self.image_checks is not None and self.check_cache is not None:
+            self.image_checks.save(self.check_cache)
 
     def with_data_config(self, config: DataConfig) -> "OTXDataModule":
         """The same import with other transform settings (an input size chosen from the data); nothing is re-read."""

@@ -84,6 +84,8 @@ def _fit(
     validate with it, and leave config, metrics, reports and the summary to it.
     """
     plan, datamodule, accelerated = _run_settings(plan, data, writes)
+    if writes:
+        datamodule.save_image_checks()
     config = plan.config
     lightning.seed_everything(config.seed, verbose=False)
     model = build_model(config)
