@@ -171,20 +171,9 @@ def train_timer() -> Any:
 
 def measure_data_pipeline(engine: Any, epochs: int) -> dict[str, Any]:
     """Iterate the recipe's train dataloader for ``epochs`` full epochs; images/s per epoch."""
-    from otx.core.data.module import OTXDataModule
-    from otx.core.plugin import find_task, import_object
-    from otx.core.types.task import parse_task
+    from otx.engine.build import build_datamodule
 
-    config = engine.config
-    spec = find_task(parse_task(config.task))
-    datamodule = OTXDataModule(
-        import_object(spec.dataset_adapter)(),
-        Path(config.data_root),
-        config.data_format,
-        config.data,
-        seed=config.seed,
-        label_names=config.label_names,
-    )
+    datamodule = build_datamodule(engine.config)
     loader = datamodule.train_dataloader()
     rates = []
     for _ in range(epochs):

@@ -6,6 +6,7 @@ Real folders carry what operating systems, editors and other tools leave behind 
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from attrs import frozen
@@ -42,6 +43,11 @@ def _stray_name(name: str) -> bool:
 
 def _holds_data(folder: Path) -> bool:
     """Whether ``folder`` holds, at any depth, a file that is not stray."""
+    return _holds_file(folder, lambda name: True)
+
+
+def _holds_file(folder: Path, wanted: Callable[[str], bool]) -> bool:
+    """Whether ``folder`` holds, at any depth outside stray folders, a non-stray file whose name is ``wanted``."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -49,7 +55,10 @@ def _holds_data(folder: Path) -> bool:
     for entry in entries:
         if _stray_name(entry.name):
             continue
-        if not _is_dir(entry) or _holds_data(Path(entry.path)):
+        if _is_dir(entry):
+            if _holds_file(Path(entry.path), wanted):
+                return True
+        elif wanted(entry.name):
             return True
     return False
 
@@ -139,16 +148,4 @@ def _scan(root: Path, folder: Path, strays: list[str]) -> int:
 
 def has_image(folder: Path) -> bool:
     """Whether an image lies in ``folder`` or below it, outside stray folders; stops at the first found."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return False
-    folders = []
-    for entry in entries:
-        if _stray_name(entry.name):
-            continue
-        if _is_dir(entry):
-            folders.append(entry.path)
-        elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
-            return True
-    return any(has_image(Path(path)) for path in folders)
+    return _holds_file(folder, lambda name: os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES)
