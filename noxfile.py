@@ -46,11 +46,10 @@ def types(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    # One pytest process per package, one for each package's end-to-end file, one for the cross-package
-    # tests: in one process for a large part of the suite, native libraries (OpenVINO, NNCF, SQLite, torch)
-    # have crashed it with SIGSEGV at varying tests, most often after an NNCF optimize; each part alone has
-    # not; so the cross-package tests run in one process per folder of tests/ and one for its top-level files.
-    # The HPO tests poll a SQLite file other processes write. Every part runs even when one fails, and
+    # One pytest process per package, one for each package's end-to-end file, one per folder of tests/ and
+    # one for its top-level files, so that a native crash (a SIGSEGV) ends one part, not the suite. The
+    # one traced (an IR compiled by an ov.Core that was gone, otx.core.export.runtime) is fixed and has a
+    # test. The HPO tests poll a SQLite file other processes write. Every part runs even when one fails, and
     # the failures of all parts are listed again at the end, where a log's tail shows them (a part killed by a
     # signal, whose exit code is negative, as a crash).
     parts: list[list[str]] = []

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openvino as ov
 import pytest
 from PIL import Image
 
+from otx.core.export.runtime import openvino_core
 from otx.engine import Engine
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_export_writes_ir_fp32_fp16_and_onnx_with_model_api_metadata(trained: di
     assert {"OpenVINO IR FP32", "OpenVINO IR FP16", "ONNX"} == set(exported)
     for path in exported.values():
         assert path.is_file()
-    model = ov.Core().read_model(str(exported["OpenVINO IR FP32"]))
+    model = openvino_core().read_model(str(exported["OpenVINO IR FP32"]))
     info = {key: model.get_rt_info(["model_info", key]).astype(str) for key in ("model_type", "labels", "mean_values")}
     assert info == {"model_type": "Classification", "labels": "blue red", "mean_values": "103.53 116.28 123.675"}  # BGR
     assert model.inputs[0].get_partial_shape().to_string() == "[?,3,32,32]"
@@ -103,7 +103,7 @@ def test_optimize_quantizes_to_int8_and_reports_accuracy_before_and_after(traine
     assert int8.is_file()
     assert abs(metrics["fp32/test/accuracy"] - trained["torch"]["test/accuracy"]) <= 0.005
     assert abs(metrics["int8/test/accuracy"] - metrics["fp32/test/accuracy"]) <= 0.15
-    ops = {op.get_type_name() for op in ov.Core().read_model(str(int8)).get_ops()}
+    ops = {op.get_type_name() for op in openvino_core().read_model(str(int8)).get_ops()}
     assert "FakeQuantize" in ops
     rows = engine.benchmark(batch_sizes=(1, 2), iterations=3)
     assert {(r["model"], r["batch"]) for r in rows} == {

@@ -1,7 +1,6 @@
 """The argument check answers without importing torch, Lightning or Datumaro (so in well under a second).
 
-In a fresh interpreter, early in the suite: a subprocess started late in a long test process that has
-run OpenVINO has died with SIGSEGV now and then (noxfile.py).
+Checked in a fresh interpreter, where nothing else has imported them.
 """
 
 import subprocess

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openvino as ov
 import pytest
 from PIL import Image, ImageDraw
 
+from otx.core.export.runtime import openvino_core
 from otx.engine import Engine
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +102,7 @@ def test_export_carries_what_model_api_reads(run: dict[str, Any]) -> None:
     xml = run["xml"]
     for name in ("model.xml", "model_fp16.xml", "model.onnx"):
         assert (xml.parent / name).is_file(), name
-    model = ov.Core().read_model(str(xml))
+    model = openvino_core().read_model(str(xml))
     info = {key: model.get_rt_info(["model_info", key]).astype(str) for key in ("model_type", "labels")}
     assert info == {"model_type": "Segmentation", "labels": "background disc"}
     assert model.outputs[0].get_partial_shape().to_string() == "[?,2,32,32]"
@@ -147,4 +147,4 @@ def test_optimize_quantizes_to_int8_and_reports_miou_before_and_after(run: dict[
     assert metrics["fp32/test/mIoU"] == pytest.approx(run["test"]["test/mIoU"], abs=0.005)
     assert abs(metrics["int8/test/mIoU"] - metrics["fp32/test/mIoU"]) <= 0.15
     int8 = run["work_dir"] / ".latest" / "optimize" / "model_int8.xml"
-    assert "FakeQuantize" in {op.get_type_name() for op in ov.Core().read_model(str(int8)).get_ops()}
+    assert "FakeQuantize" in {op.get_type_name() for op in openvino_core().read_model(str(int8)).get_ops()}

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import numpy as np
-import openvino as ov
 import torch
 from torch import Tensor, nn
 
 from otx.core.export.ir import XAI_OUTPUTS, ir_input, read_ir
+from otx.core.export.runtime import openvino_core
 
 __all__ = ["OpenVINOModule"]
 
@@ -19,7 +19,7 @@ class OpenVINOModule(nn.Module):
         super().__init__()
         self.xml = xml
         self.ov_model = read_ir(xml)
-        self.compiled = ov.Core().compile_model(self.ov_model, device)
+        self.compiled = openvino_core().compile_model(self.ov_model, device)
 
     def forward(self, images: Tensor) -> Tensor | tuple[Tensor, ...]:
         """Outputs for normalized RGB ``images``; one tensor for single-output models."""

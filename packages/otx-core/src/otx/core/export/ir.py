@@ -35,6 +35,7 @@ from torch import Tensor, nn
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import structure, unstructure
 from otx.core.errors import CheckpointError
+from otx.core.export.runtime import openvino_core
 
 __all__ = [
     "XAI_OUTPUTS",
@@ -164,7 +165,7 @@ def read_ir(xml: Path) -> ov.Model:
     if not weights.is_file():
         raise CheckpointError(f"{xml} needs its weights file {weights}, which is missing; copy it next to the .xml")
     try:
-        return ov.Core().read_model(str(xml), str(weights))
+        return openvino_core().read_model(str(xml), str(weights))
     except RuntimeError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise CheckpointError(f"Cannot read OpenVINO model {xml}: {first_line}") from None
