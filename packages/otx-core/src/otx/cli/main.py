@@ -97,6 +97,10 @@ def train(
     num_threads: Annotated[
         int | None, Parameter(help="torch threads of the training process (default: torch's, one per core).")
     ] = None,
+    compile_network: Annotated[
+        bool, Parameter(name="--compile", help="Train the network through torch.compile (needs a C++ compiler on CPU).")
+    ] = False,
+    channels_last: Annotated[bool, Parameter(help="Train the network in channels-last memory format.")] = False,
     resume: Annotated[bool, Parameter(help="Continue the latest training run from its last checkpoint.")] = False,
     checkpoint: Annotated[
         Path | None,
@@ -141,6 +145,10 @@ def train(
     overrides.update(_device_overrides(accelerator, devices, num_nodes, strategy, precision))
     if num_threads is not None:
         overrides["trainer.num_threads"] = num_threads
+    if compile_network:
+        overrides["trainer.compile"] = True
+    if channels_last:
+        overrides["trainer.channels_last"] = True
     engine = _engine(data_root, work_dir, task=task, model=model, config=config, seed=seed, overrides=overrides)
     search = _hpo_settings(hpo_trials, hpo_time, hpo_epochs, hpo_storage, hpo_study, hpo_workers)
     if hpo and resume:

@@ -132,6 +132,10 @@ class TrainerConfig:
     ``None``: torch's own default, one per core. Dataloader processes use one thread each."""
     ipex: bool = True
     """On the CPU, train through ``ipex.optimize`` when intel-extension-for-pytorch is installed and matches torch."""
+    channels_last: bool = False
+    """Train the network in channels-last memory format (``torch.channels_last``); checkpoints load as before."""
+    compile: bool = False
+    """Train the network through ``torch.compile`` (inductor; on the CPU it needs a C++ compiler)."""
     gradient_clip_val: float | None = field(default=None, validator=finite_above(0, allow_none=True))
     deterministic: bool = False
     log_every_n_steps: int = field(default=10, validator=at_least(1))

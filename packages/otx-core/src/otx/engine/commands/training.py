@@ -20,6 +20,7 @@ from otx.engine.checkpoint import METADATA_KEY, load_checkpoint_file, read_check
 from otx.engine.devices.batch_size import choose_batch_size
 from otx.engine.devices.coverage import ValidationCoverage
 from otx.engine.devices.ipex import ipex_callbacks
+from otx.engine.devices.network_speed import network_speed_callbacks
 from otx.engine.devices.ranks import is_rank_zero
 from otx.engine.incremental import start_incremental
 from otx.engine.loggers import stopping_callbacks
@@ -146,7 +147,7 @@ def _fit(
 
 
 def _run_settings(plan: RunPlan, data: DataModules, writes: bool) -> tuple[RunPlan, OTXDataModule, list[Callback]]:
-    """The settings only training decides: an adaptive batch size, IPEX on the CPU; printed and kept in the plan."""
+    """What only training decides (batch size, IPEX, the network's speed options); printed and kept in the plan."""
     config = plan.config
     datamodule = data.get(config)
     lines = []
@@ -158,6 +159,9 @@ def _run_settings(plan: RunPlan, data: DataModules, writes: bool) -> tuple[RunPl
         lines.append(line)
     accelerated, ipex_line = ipex_callbacks(config.trainer.accelerator, config.trainer.precision, config.trainer.ipex)
     lines += [ipex_line] if ipex_line else []
+    speed, speed_line = network_speed_callbacks(config.trainer.channels_last, config.trainer.compile)
+    accelerated += speed
+    lines += [speed_line] if speed_line else []
     if lines and writes:
         print_choices(str(plan.command), lines)
     return evolve(plan, config=config, choices=(*plan.choices, *lines)), datamodule, accelerated
