@@ -24,6 +24,7 @@ app = App(
     name="otx",
     version=_versions,
     help="Train, test and predict computer-vision models from a folder of labelled images.",
+    help_format="plaintext",
     default_parameter=Parameter(name_transform=lambda name: name, negative=()),
     error_formatter=lambda error: f"otx: error: {error}".replace("\n", ""),
     error_console=Console(stderr=True, soft_wrap=True, highlight=False),
@@ -132,7 +133,7 @@ def train(
     task
         Task to train (e.g. MULTI_CLASS_CLS); default: derived from the dataset format.
     model
-        Model name from ``otx find`` or a recipe .yaml; default: the task's default model.
+        Model name from "otx find" or a recipe .yaml; default: the task's default model.
     max_epochs
         Number of epochs (overrides the recipe).
     seed
@@ -192,7 +193,7 @@ def hpo(
     """Search the recipe's hyper-parameters (hpo.space) with Optuna; each trial is a training run.
 
     Prints a table of trials and writes trials.csv, plots and best_config.yaml (replay it with
-    ``otx train --config``) to a run folder. The study is stored (SQLite hpo.db in the work dir, or
+    "otx train --config") to a run folder. The study is stored (SQLite hpo.db in the work dir, or
     --hpo_storage), so the same command resumes it, and processes sharing the storage share it.
 
     Parameters
@@ -200,7 +201,7 @@ def hpo(
     task
         Task to search (e.g. MULTI_CLASS_CLS); default: derived from the dataset format.
     model
-        Model name from ``otx find`` or a recipe .yaml; default: the task's default model.
+        Model name from "otx find" or a recipe .yaml; default: the task's default model.
     seed
         Seed of every trial's split, initialisation and data order (default: the recipe's).
     """
@@ -274,7 +275,7 @@ def test(
 ) -> None:
     """Evaluate a checkpoint on the test subset (the validation subset where there is none).
 
-    Task, model and classes come from the checkpoint; ``--data_root`` only says where the data is.
+    Task, model and classes come from the checkpoint; --data_root only says where the data is.
     """
     _engine(data_root, work_dir).test(checkpoint=checkpoint)
 
