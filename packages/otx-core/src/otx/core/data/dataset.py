@@ -1,6 +1,6 @@
 """A torch dataset over :class:`Sample` records: decode, transform, normalize, build the entity."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import torch
@@ -24,6 +24,7 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
 
     A sample without a target (an image to predict on) gets the adapter's placeholder target. With
     ``orient`` images are read upright by their EXIF orientation, as photo viewers show them.
+    ``decoded`` holds pixels already decoded, by position (``data.cache=ram``).
     """
 
     def __init__(
@@ -36,8 +37,10 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         max_pixels: int = DEFAULT_MAX_PIXELS,
         *,
         orient: bool = False,
+        decoded: Mapping[int, torch.Tensor] | None = None,
     ) -> None:
         self.samples = list(samples)
+        self.decoded = decoded or {}
         self.max_pixels = max_pixels
         self.orient = orient
         self.adapter = adapter
@@ -49,10 +52,12 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
 
     def __getitem__(self, index: int) -> EntityT:
         sample = self.samples[index]
-        path, array = sample.path, sample.array
-        pixels = (
-            read_image(path, self.max_pixels, orient=self.orient) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
-        )
+        pixels = self.decoded.get(index)
+        if pixels is None:
+            path, array = sample.path, sample.array
+            pixels = (
+                read_image(path, self.max_pixels, orient=self.orient) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
+            )
         return self.build(pixels, sample)
 
     def build(self, pixels: torch.Tensor, sample: Sample, frame: int | None = None) -> EntityT:

@@ -14,12 +14,14 @@ from datumaro.components.dataset import Dataset
 from datumaro.components.media import Image as DmImage
 from lightning import LightningDataModule
 from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
+from torch import Tensor
 from torch.utils.data import DataLoader
 
 from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
+from otx.core.data.image_cache import cache_images
 from otx.core.data.image_checks import ImageChecks, check_images
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
@@ -55,6 +57,7 @@ class OTXDataModule(LightningDataModule):
         self.check_cache = check_cache
         """Where the image checks' outcomes are kept between runs (:mod:`~otx.core.data.image_checks`)."""
         self.image_checks: ImageChecks | None = None
+        self._decoded_images: dict[str, dict[int, Tensor]] = {}
         self.adapter = adapter
         self.data_root = data_root
         self.config = config
@@ -171,7 +174,18 @@ class OTXDataModule(LightningDataModule):
             self.config.mean,
             self.config.std,
             max_pixels=self.config.max_image_pixels,
+            decoded=self._decoded(subset),
         )
+
+    def _decoded(self, subset: str) -> dict[int, Tensor]:
+        """The subset's images held in memory under ``data.cache=ram`` (train and val), decoded on first use."""
+        if self.config.cache != "ram" or subset not in ("train", "val"):
+            return {}
+        if subset not in self._decoded_images:
+            self._decoded_images[subset] = cache_images(
+                self.subsets[subset], subset, self.config.cache_max_gib, self.config.max_image_pixels
+            )
+        return self._decoded_images[subset]
 
     @property
     def num_workers(self) -> int:

@@ -1,0 +1,71 @@
+"""``data.cache=ram``: training and validation images decoded once, served from memory to loader processes."""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from otx.classification.data import MulticlassClsAdapter
+from otx.classification.formats.image_folders import FLAT_FOLDERS
+from otx.core.config.recipe import DataConfig
+from otx.core.data.image_io import read_image
+from otx.core.data.module import OTXDataModule
+from otx.core.errors import ConfigError, DataError
+
+
+def _module(root: Path, config: DataConfig) -> OTXDataModule:
+    return OTXDataModule(MulticlassClsAdapter(), root, FLAT_FOLDERS, config, min_classes=2)  # type: ignore[arg-type]
+
+
+def _images_served(module: OTXDataModule, subset: str) -> int:
+    loader = module.train_dataloader() if subset == "train" else module.val_dataloader()
+    return sum(int(batch.batch_size) for batch in loader)
+
+
+def test_loader_processes_read_the_cached_images_once_the_files_are_gone(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    module = _module(root, data_config(cache="ram", num_workers=1, val_fraction=0.2, batch_size=3))
+    train = module.dataset("train")
+    first = module.subsets["train"][0]
+    assert len(train.decoded) == len(module.subsets["train"])
+    assert bool((train.decoded[0] == read_image(str(first.path))).all())
+    module.dataset("val")  # decoded now, while the files are there
+    for image in root.rglob("*.png"):
+        image.unlink()
+    assert _images_served(module, "train") == 15  # drop_last: 16 training images, batches of 3
+    assert _images_served(module, "val") == len(module.subsets["val"])
+
+
+def test_without_the_cache_the_same_loader_needs_the_files(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    module = _module(root, data_config(val_fraction=0.2, batch_size=3))
+    assert module.dataset("train").decoded == {}
+    for image in root.rglob("*.png"):
+        image.unlink()
+    with pytest.raises(DataError, match="Cannot read image"):
+        _images_served(module, "train")
+
+
+def test_a_subset_over_the_cap_is_decoded_each_epoch_with_a_warning(
+    tmp_path: Path,
+    class_folders_writer: Callable[..., Path],
+    data_config: Callable[..., DataConfig],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    module = _module(root, data_config(cache="ram", cache_max_gib=1e-6, val_fraction=0.2, batch_size=4))
+    with caplog.at_level(logging.WARNING):
+        assert module.dataset("train").decoded == {}
+    assert "data.cache_max_gib=1e-06" in caplog.text
+    assert "decoded each epoch" in caplog.text
+    assert _images_served(module, "train") == 16
+
+
+def test_an_unknown_cache_mode_is_refused(data_config: Callable[..., DataConfig]) -> None:
+    with pytest.raises((ConfigError, ValueError), match="disk"):
+        data_config(cache="disk")

@@ -1,0 +1,81 @@
+"""``data.cache=ram``: a subset's images decoded once into memory, before any loader process starts.
+
+Loader processes are forked from the process that holds the cache and read its tensors without copying
+them. Whether the subset fits is decided from the image headers before anything is decoded: over
+``data.cache_max_gib`` or half the memory the machine has available, the run says so and decodes the
+images each epoch as without a cache.
+"""
+
+import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+from PIL import Image, UnidentifiedImageError
+from rich.progress import track
+
+from otx.core.data.image_io import read_image
+from otx.core.data.sample import Sample
+from otx.core.errors import DataError
+
+__all__ = ["cache_images", "decoded_bytes"]
+
+log = logging.getLogger(__name__)
+
+GIB = 2**30
+
+
+def decoded_bytes(samples: Sequence[Sample]) -> int:
+    """Bytes the decoded ``uint8`` RGB pixels of the samples read from files take, from their headers."""
+    total = 0
+    for sample in samples:
+        if sample.path is not None:
+            try:
+                with Image.open(sample.path) as image:
+                    total += 3 * image.width * image.height
+            except (OSError, UnidentifiedImageError) as exc:
+                raise DataError(f"Cannot read image {sample.path}: {exc}") from None
+    return total
+
+
+def available_bytes() -> int | None:
+    """Memory the machine has available now (Linux ``MemAvailable``); ``None`` where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def cache_images(
+    samples: Sequence[Sample], subset: str, max_gib: float, max_pixels: int, orient: bool = False
+) -> dict[int, torch.Tensor]:
+    """The decoded pixels of ``samples`` by position, or an empty dict (with a warning) when they do not fit."""
+    needed = decoded_bytes(samples)
+    cap = int(max_gib * GIB)
+    free = available_bytes()
+    limit = min(cap, free // 2) if free is not None else cap
+    if needed > limit:
+        why = (
+            f"data.cache_max_gib={max_gib:g}"
+            if free is None or limit == cap
+            else f"half of the {free / GIB:.1f} GiB free"
+        )
+        log.warning(
+            "data.cache=ram: the %s images need %.2f GiB decoded, more than %s; they are decoded each epoch instead "
+            "(raise data.cache_max_gib, or free memory)",
+            subset,
+            needed / GIB,
+            why,
+        )
+        return {}
+    files = [(position, sample.path) for position, sample in enumerate(samples) if sample.path is not None]
+    description = f"caching {len(files)} {subset} images ({needed / GIB:.2f} GiB)"
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        decoded = pool.map(lambda path: read_image(path, max_pixels, orient=orient), [path for _, path in files])
+        pixels = list(track(decoded, description=description, total=len(files), transient=True))
+    return {position: image for (position, _), image in zip(files, pixels, strict=True)}
