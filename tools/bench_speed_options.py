@@ -1,7 +1,8 @@
 """Measure the network's speed options against plain training, side by side, for each task's default model.
 
 Variants (``--variants``): ``plain`` (the recipe), ``channels_last`` (``trainer.channels_last``),
-``compile`` (``trainer.compile``: torch.compile, inductor). Each trains ``--epochs`` epochs from random
+``compile`` (``trainer.compile``: torch.compile, inductor), ``cache_ram`` (``data.cache=ram``: images decoded
+once into memory). Each trains ``--epochs`` epochs from random
 init per seed, through :class:`otx.engine.Engine`, and reports:
 
 * train img/s: images per second of the training batches (data waits and optimizer steps count,
@@ -48,6 +49,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
     "channels_last": {"trainer.channels_last": True},
     "compile": {"trainer.compile": True},
+    "cache_ram": {"data.cache": "ram"},
 }
 TASKS = {
     "MULTI_CLASS_CLS": (DATASETS / "hymenoptera", "val/accuracy"),
