@@ -1,4 +1,4 @@
-"""Measure the network's speed options against plain training, side by side, for each task's default model.
+"""Measure training-speed options against plain training, side by side, for each task's default model.
 
 Variants (``--variants``): ``plain`` (the recipe), ``channels_last`` (``trainer.channels_last``),
 ``compile`` (``trainer.compile``: torch.compile, inductor), ``cache_ram`` (``data.cache=ram``: images decoded
