@@ -6,6 +6,7 @@ from typing import Any
 
 import lightning
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.profilers import SimpleProfiler
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.structure import unstructure
@@ -117,4 +118,5 @@ def build_trainer(
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
         enable_model_summary=False,
         num_sanity_val_steps=0,
+        profiler=SimpleProfiler(dirpath=run, filename="profile") if settings.profiler == "simple" else None,
     )

@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "LOGGERS",
     "PRECISIONS",
+    "PROFILERS",
     "DataConfig",
     "InputSizeRange",
     "ModelConfig",
@@ -118,6 +119,9 @@ class DataConfig:
 LOGGERS = ("csv", "tensorboard")
 """``trainer.logger`` values."""
 
+PROFILERS = ("none", "simple")
+"""``trainer.profiler`` values."""
+
 
 @frozen(kw_only=True)
 class TrainerConfig:
@@ -146,6 +150,9 @@ class TrainerConfig:
     check_val_every_n_epoch: int = field(default=1, validator=at_least(1))
     logger: str = field(default="csv", validator=one_of(LOGGERS))
     """``csv`` (``logs/metrics.csv``, always written) or ``tensorboard`` (TensorBoard event files as well)."""
+    profiler: str = field(default="none", validator=one_of(PROFILERS))
+    """``simple``: Lightning's simple profiler times each step's parts (data wait, training step, backward,
+    optimizer, callbacks, validation) and writes the table to ``fit-profile.txt`` in the run folder."""
     patience: int | None = field(default=None, validator=at_least(1, allow=(None,)))
     """Early stopping: stop after this many validations without a better monitored metric; ``None``: never."""
     max_time: str | None = field(default=None, validator=duration())
