@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,34 @@ os.environ.setdefault("OTX_OFFLINE", "1")  # auto-configuration picks the from-s
 
 SMALL = {"data.input_size": [32, 32], "data.batch_size": 4, "data.num_workers": 0}
 """Engine overrides that keep a run on a tiny dataset to seconds on one CPU thread."""
+
+
+@contextmanager
+def model_api_on_the_process_core() -> Iterator[None]:
+    """Model API wrappers made from a path compile on OTX's one ``ov.Core``, not on a new core each.
+
+    Model API 0.4.7 makes a core per ``Model.create_model(path)``; after some tens of wrappers made and
+    dropped, the next data loader with worker processes crashes the process (SIGSEGV), as an IR compiled
+    on a temporary core did in OTX itself (see ``otx.core.export.runtime``). Its ``core=`` argument
+    fails with an unbound ``plugin_config``, so its ``create_core`` is replaced while this is entered.
+    """
+    try:
+        from model_api.models import model as model_api_model
+    except ImportError:
+        yield
+        return
+    from otx.core.export.runtime import openvino_core
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(model_api_model, "create_core", openvino_core)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _model_api_core() -> Iterator[None]:
+    """Every test's Model API wrappers use the process's core (:func:`model_api_on_the_process_core`)."""
+    with model_api_on_the_process_core():
+        yield
 
 
 @pytest.fixture
