@@ -15,14 +15,16 @@ then train img/s (training batches only, median epoch, as the benchmarks measure
 same network, batch and ``--threads`` threads in a plain torch loop on one batch held in memory,
 ``bench_measure.bare_loop_rate``) and their ratio; per epoch, validation and checkpoint seconds.
 
-Variants (``--variants``): ``plain`` (the recipe), ``1_thread`` (``trainer.num_threads=1``: one torch
-thread, the loader process on the other core), ``0_workers`` (``data.num_workers=0``: loading in the
-training process), ``cache_ram`` (``data.cache=ram``), ``cache_ram_0_workers`` (both).
+Variants (``--variants``): ``plain`` (the recipe and the Engine's defaults on this machine), and with the
+loader settings pinned: ``1_worker_no_cache`` (one loader process, images decoded every epoch: the
+defaults on two cores before these measurements), ``1_thread_1_worker`` (the same with one torch thread,
+the loader process on the other core), ``0_workers_no_cache`` (loading in the training process),
+``cache_1_worker`` and ``cache_0_workers`` (``data.cache=ram``: images decoded once).
 
 Usage (from the repository root; serialize CPU-heavy runs)::
 
     flock /tmp/otx-cpu.lock python tools/profile_training.py --epochs 3
-    python tools/profile_training.py --tasks MULTI_CLASS_CLS --variants plain 1_thread --epochs 2
+    python tools/profile_training.py --tasks MULTI_CLASS_CLS --variants plain 1_worker_no_cache --epochs 2
 """
 
 from __future__ import annotations
@@ -52,10 +54,11 @@ from bench_segmentation import convert_membrane
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
-    "1_thread": {"trainer.num_threads": 1},
-    "0_workers": {"data.num_workers": 0},
-    "cache_ram": {"data.cache": "ram"},
-    "cache_ram_0_workers": {"data.cache": "ram", "data.num_workers": 0},
+    "1_worker_no_cache": {"data.num_workers": 1, "data.cache": "none"},
+    "1_thread_1_worker": {"trainer.num_threads": 1, "data.num_workers": 1, "data.cache": "none"},
+    "0_workers_no_cache": {"data.num_workers": 0, "data.cache": "none"},
+    "cache_1_worker": {"data.num_workers": 1, "data.cache": "ram"},
+    "cache_0_workers": {"data.num_workers": 0, "data.cache": "ram"},
 }
 TASKS = {
     "MULTI_CLASS_CLS": DATASETS / "hymenoptera",

@@ -195,6 +195,12 @@ def test_num_workers(tmp_path: Path, class_folders_writer: Callable[..., Path]) 
     assert 0 <= default_num_workers() <= 4
 
 
+@pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 0), (3, 2), (16, 4)])
+def test_no_loader_process_on_two_cores(cores: int, workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("otx.core.data.module.os.cpu_count", lambda: cores)
+    assert default_num_workers() == workers
+
+
 def test_missing_image_file_is_reported_before_training(
     tmp_path: Path, datumaro_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:

@@ -1,4 +1,5 @@
-"""``data.cache=ram``: training and validation images decoded once, served from memory to loader processes."""
+"""``data.cache``: training and validation images decoded once, served from memory to loader processes;
+``auto`` (the default) does it for subsets that fit and are not too many, without a warning otherwise."""
 
 import logging
 from collections.abc import Callable
@@ -43,7 +44,7 @@ def test_without_the_cache_the_same_loader_needs_the_files(
     tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:
     root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
-    module = _module(root, data_config(val_fraction=0.2, batch_size=3))
+    module = _module(root, data_config(cache="none", val_fraction=0.2, batch_size=3))
     assert module.dataset("train").decoded == {}
     for image in root.rglob("*.png"):
         image.unlink()
@@ -64,6 +65,39 @@ def test_a_subset_over_the_cap_is_decoded_each_epoch_with_a_warning(
     assert "data.cache_max_gib=1e-06" in caplog.text
     assert "decoded each epoch" in caplog.text
     assert _images_served(module, "train") == 16
+
+
+def test_auto_caches_a_small_subset(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    config = data_config(val_fraction=0.2, batch_size=3)
+    assert config.cache == "auto"
+    module = _module(root, config)
+    assert len(module.dataset("train").decoded) == len(module.subsets["train"])
+    assert len(module.dataset("val").decoded) == len(module.subsets["val"])
+    assert module.dataset("test").decoded == {}
+
+
+def test_auto_leaves_large_subsets_alone_without_a_warning(
+    tmp_path: Path,
+    class_folders_writer: Callable[..., Path],
+    data_config: Callable[..., DataConfig],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from otx.core.data import image_cache
+
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    monkeypatch.setattr(image_cache, "AUTO_CACHE_MAX_IMAGES", 10)
+    module = _module(root, data_config(val_fraction=0.2, batch_size=3))
+    assert module.dataset("train").decoded == {}  # 16 images: over the count
+    assert len(module.dataset("val").decoded) == 4
+    over_cap = _module(root, data_config(cache_max_gib=1e-6, val_fraction=0.2, batch_size=3))
+    with caplog.at_level(logging.INFO):
+        assert over_cap.dataset("val").decoded == {}
+    assert "decoded each epoch" in caplog.text
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 
 
 def test_an_unknown_cache_mode_is_refused(data_config: Callable[..., DataConfig]) -> None:

@@ -108,8 +108,9 @@ class DataConfig:
     skip_unreadable_images: bool = False
     max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, validator=at_least(1))
     """Images with more pixels are refused (or skipped with ``skip_unreadable_images``) before decoding."""
-    cache: str = field(default="none", validator=one_of(("none", "ram")))
-    """``ram``: decode the training and validation images into memory once, before training (``image_cache``)."""
+    cache: str = field(default="auto", validator=one_of(("auto", "none", "ram")))
+    """``ram``: decode the training and validation images into memory once, before training (``image_cache``);
+    ``auto``: the same for subsets of up to ``AUTO_CACHE_MAX_IMAGES`` images that fit, quietly nothing otherwise."""
     cache_max_gib: float = field(default=8.0, validator=finite_above(0))
     """The most memory ``cache=ram`` takes (and never over half the available memory); above, no cache."""
     train_transforms: list[TransformSpec] = field(factory=list)

@@ -1,9 +1,10 @@
-"""``data.cache=ram``: a subset's images decoded once into memory, before any loader process starts.
+"""``data.cache``: a subset's images decoded once into memory, before any loader process starts.
 
 Loader processes are forked from the process that holds the cache and read its tensors without copying
 them. Whether the subset fits is decided from the image headers before anything is decoded: over
-``data.cache_max_gib`` or half the memory the machine has available, the run says so and decodes the
-images each epoch as without a cache.
+``data.cache_max_gib`` or half the memory the machine has available, the images are decoded each epoch
+as without a cache (with a warning under ``ram``). ``auto`` (the default) caches subsets of up to
+:data:`AUTO_CACHE_MAX_IMAGES` images: decoding a large set up front would delay the first step.
 """
 
 import logging
@@ -19,11 +20,20 @@ from otx.core.data.image_io import read_image
 from otx.core.data.sample import Sample
 from otx.core.errors import DataError
 
-__all__ = ["cache_images", "decoded_bytes"]
+__all__ = ["AUTO_CACHE_MAX_IMAGES", "cache_images", "decoded_bytes", "wants_cache"]
 
 log = logging.getLogger(__name__)
 
 GIB = 2**30
+AUTO_CACHE_MAX_IMAGES = 20_000
+"""``data.cache=auto`` caches a subset of at most this many images (20,000 ImageNet-sized photos: 3 GiB)."""
+
+
+def wants_cache(mode: str, subset: str, count: int) -> bool:
+    """Whether ``data.cache=mode`` asks for ``subset``'s ``count`` images in memory (train and val only)."""
+    if subset not in ("train", "val") or mode == "none":
+        return False
+    return mode == "ram" or count <= AUTO_CACHE_MAX_IMAGES
 
 
 def decoded_bytes(samples: Sequence[Sample]) -> int:
@@ -52,9 +62,12 @@ def available_bytes() -> int | None:
 
 
 def cache_images(
-    samples: Sequence[Sample], subset: str, max_gib: float, max_pixels: int, orient: bool = False
+    samples: Sequence[Sample], subset: str, max_gib: float, max_pixels: int, *, asked: bool = True
 ) -> dict[int, torch.Tensor]:
-    """The decoded pixels of ``samples`` by position, or an empty dict (with a warning) when they do not fit."""
+    """The decoded pixels of ``samples`` by position, or an empty dict when they do not fit.
+
+    Not fitting is a warning when the cache was ``asked`` for (``data.cache=ram``), a log line otherwise.
+    """
     needed = decoded_bytes(samples)
     cap = int(max_gib * GIB)
     free = available_bytes()
@@ -65,8 +78,9 @@ def cache_images(
             if free is None or limit == cap
             else f"half of the {free / GIB:.1f} GiB free"
         )
-        log.warning(
-            "data.cache=ram: the %s images need %.2f GiB decoded, more than %s; they are decoded each epoch instead "
+        log.log(
+            logging.WARNING if asked else logging.INFO,
+            "data.cache: the %s images need %.2f GiB decoded, more than %s; they are decoded each epoch instead "
             "(raise data.cache_max_gib, or free memory)",
             subset,
             needed / GIB,
@@ -76,6 +90,6 @@ def cache_images(
     files = [(position, sample.path) for position, sample in enumerate(samples) if sample.path is not None]
     description = f"caching {len(files)} {subset} images ({needed / GIB:.2f} GiB)"
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        decoded = pool.map(lambda path: read_image(path, max_pixels, orient=orient), [path for _, path in files])
+        decoded = pool.map(lambda path: read_image(path, max_pixels), [path for _, path in files])
         pixels = list(track(decoded, description=description, total=len(files), transient=True))
     return {position: image for (position, _), image in zip(files, pixels, strict=True)}

@@ -21,7 +21,7 @@ from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
-from otx.core.data.image_cache import cache_images
+from otx.core.data.image_cache import cache_images, wants_cache
 from otx.core.data.image_checks import ImageChecks, check_images
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
@@ -35,8 +35,13 @@ log = logging.getLogger(__name__)
 
 
 def default_num_workers() -> int:
-    """Leave one core to the model: ``cores - 1`` loader processes, at most 4, none on one core."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    """Leave one core to the model: ``cores - 1`` loader processes, at most 4; none on one or two cores.
+
+    On two cores a loader process beside torch's two threads slowed every step more than it saved
+    (``tools/profile_training.py``, docs/benchmarks.md).
+    """
+    cores = os.cpu_count() or 1
+    return 0 if cores <= 2 else min(4, cores - 1)
 
 
 class OTXDataModule(LightningDataModule):
@@ -178,12 +183,16 @@ class OTXDataModule(LightningDataModule):
         )
 
     def _decoded(self, subset: str) -> dict[int, Tensor]:
-        """The subset's images held in memory under ``data.cache=ram`` (train and val), decoded on first use."""
-        if self.config.cache != "ram" or subset not in ("train", "val"):
+        """The subset's images held in memory under ``data.cache`` (train and val), decoded on first use."""
+        if not wants_cache(self.config.cache, subset, len(self.subsets[subset])):
             return {}
         if subset not in self._decoded_images:
             self._decoded_images[subset] = cache_images(
-                self.subsets[subset], subset, self.config.cache_max_gib, self.config.max_image_pixels
+                self.subsets[subset],
+                subset,
+                self.config.cache_max_gib,
+                self.config.max_image_pixels,
+                asked=self.config.cache == "ram",
             )
         return self._decoded_images[subset]
 
