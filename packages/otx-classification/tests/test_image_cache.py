@@ -67,11 +67,11 @@ def test_a_subset_over_the_cap_is_decoded_each_epoch_with_a_warning(
     assert _images_served(module, "train") == 16
 
 
-def test_auto_caches_a_small_subset(
+def test_auto_with_loader_processes_decodes_up_front(
     tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:
     root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
-    config = data_config(val_fraction=0.2, batch_size=3)
+    config = data_config(num_workers=1, val_fraction=0.2, batch_size=3)
     assert config.cache == "auto"
     module = _module(root, config)
     assert len(module.dataset("train").decoded) == len(module.subsets["train"])
@@ -79,7 +79,25 @@ def test_auto_caches_a_small_subset(
     assert module.dataset("test").decoded == {}
 
 
+def test_auto_without_loader_processes_keeps_what_the_first_epoch_decodes(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    module = _module(root, data_config(num_workers=0, val_fraction=0.2, batch_size=4))
+    assert module.dataset("train").decoded == {}  # nothing decoded before the first step
+    assert _images_served(module, "train") == 16
+    assert _images_served(module, "val") == 4
+    first = module.subsets["train"][0]
+    assert bool((module.dataset("train").decoded[0] == read_image(str(first.path))).all())
+    for image in root.rglob("*.png"):
+        image.unlink()
+    assert _images_served(module, "train") == 16  # the second epoch reads memory only
+    assert _images_served(module, "val") == 4
+
+
+@pytest.mark.parametrize("workers", [0, 1])
 def test_auto_leaves_large_subsets_alone_without_a_warning(
+    workers: int,
     tmp_path: Path,
     class_folders_writer: Callable[..., Path],
     data_config: Callable[..., DataConfig],
@@ -90,12 +108,13 @@ def test_auto_leaves_large_subsets_alone_without_a_warning(
 
     root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
     monkeypatch.setattr(image_cache, "AUTO_CACHE_MAX_IMAGES", 10)
-    module = _module(root, data_config(val_fraction=0.2, batch_size=3))
-    assert module.dataset("train").decoded == {}  # 16 images: over the count
-    assert len(module.dataset("val").decoded) == 4
-    over_cap = _module(root, data_config(cache_max_gib=1e-6, val_fraction=0.2, batch_size=3))
+    module = _module(root, data_config(num_workers=workers, val_fraction=0.2, batch_size=4))
+    train = module.dataset("train")
+    assert train.decoded == {} and not train.fill  # 16 images: over the count
+    over_cap = _module(root, data_config(num_workers=workers, cache_max_gib=1e-6, val_fraction=0.2, batch_size=4))
     with caplog.at_level(logging.INFO):
-        assert over_cap.dataset("val").decoded == {}
+        val = over_cap.dataset("val")
+    assert val.decoded == {} and not val.fill
     assert "decoded each epoch" in caplog.text
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 

@@ -1,6 +1,6 @@
 """A torch dataset over :class:`Sample` records: decode, transform, normalize, build the entity."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import torch
@@ -24,7 +24,8 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
 
     A sample without a target (an image to predict on) gets the adapter's placeholder target. With
     ``orient`` images are read upright by their EXIF orientation, as photo viewers show them.
-    ``decoded`` holds pixels already decoded, by position (``data.cache=ram``).
+    ``decoded`` holds pixels already decoded, by position (``data.cache``); with ``fill`` each image
+    decoded from its file is added to it (a cache filled by the first epoch, in the training process).
     """
 
     def __init__(
@@ -37,10 +38,12 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         max_pixels: int = DEFAULT_MAX_PIXELS,
         *,
         orient: bool = False,
-        decoded: Mapping[int, torch.Tensor] | None = None,
+        decoded: dict[int, torch.Tensor] | None = None,
+        fill: bool = False,
     ) -> None:
         self.samples = list(samples)
-        self.decoded = decoded or {}
+        self.decoded = decoded if decoded is not None else {}
+        self.fill = fill
         self.max_pixels = max_pixels
         self.orient = orient
         self.adapter = adapter
@@ -58,6 +61,8 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
             pixels = (
                 read_image(path, self.max_pixels, orient=self.orient) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
             )
+            if self.fill and path is not None:
+                self.decoded[index] = pixels
         return self.build(pixels, sample)
 
     def build(self, pixels: torch.Tensor, sample: Sample, frame: int | None = None) -> EntityT:

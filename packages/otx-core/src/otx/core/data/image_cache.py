@@ -4,7 +4,9 @@ Loader processes are forked from the process that holds the cache and read its t
 them. Whether the subset fits is decided from the image headers before anything is decoded: over
 ``data.cache_max_gib`` or half the memory the machine has available, the images are decoded each epoch
 as without a cache (with a warning under ``ram``). ``auto`` (the default) caches subsets of up to
-:data:`AUTO_CACHE_MAX_IMAGES` images: decoding a large set up front would delay the first step.
+:data:`AUTO_CACHE_MAX_IMAGES` images; where the training process loads its own data (no loader
+processes), it keeps each image as the first epoch decodes it (:func:`fits_lazily`), so nothing is
+decoded before the first step.
 """
 
 import logging
@@ -20,7 +22,7 @@ from otx.core.data.image_io import read_image
 from otx.core.data.sample import Sample
 from otx.core.errors import DataError
 
-__all__ = ["AUTO_CACHE_MAX_IMAGES", "cache_images", "decoded_bytes", "wants_cache"]
+__all__ = ["AUTO_CACHE_MAX_IMAGES", "cache_images", "decoded_bytes", "fits_lazily", "wants_cache"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,38 @@ def decoded_bytes(samples: Sequence[Sample]) -> int:
     return total
 
 
+def fits_lazily(samples: Sequence[Sample], subset: str, max_gib: float, probes: int = 200) -> bool:
+    """Whether ``samples`` decoded would fit the cache, estimated from the headers of up to ``probes`` of them."""
+    files = [sample for sample in samples if sample.path is not None]
+    if not files:
+        return False
+    step = max(1, len(files) // probes)
+    probed = files[::step][:probes]
+    needed = decoded_bytes(probed) * len(files) // len(probed)
+    return _fits(needed, subset, max_gib, logging.INFO)
+
+
+def _fits(needed: int, subset: str, max_gib: float, level: int) -> bool:
+    """Whether ``needed`` bytes fit in ``max_gib`` and half the memory available now; if not, says so at ``level``."""
+    cap = int(max_gib * GIB)
+    free = available_bytes()
+    if free is None or cap <= free // 2:
+        limit, why = cap, f"data.cache_max_gib={max_gib:g}"
+    else:
+        limit, why = free // 2, f"half of the {free / GIB:.1f} GiB free"
+    if needed <= limit:
+        return True
+    log.log(
+        level,
+        "data.cache: the %s images need %.2f GiB decoded, more than %s; they are decoded each epoch instead "
+        "(raise data.cache_max_gib, or free memory)",
+        subset,
+        needed / GIB,
+        why,
+    )
+    return False
+
+
 def available_bytes() -> int | None:
     """Memory the machine has available now (Linux ``MemAvailable``); ``None`` where it cannot be read."""
     try:
@@ -69,23 +103,7 @@ def cache_images(
     Not fitting is a warning when the cache was ``asked`` for (``data.cache=ram``), a log line otherwise.
     """
     needed = decoded_bytes(samples)
-    cap = int(max_gib * GIB)
-    free = available_bytes()
-    limit = min(cap, free // 2) if free is not None else cap
-    if needed > limit:
-        why = (
-            f"data.cache_max_gib={max_gib:g}"
-            if free is None or limit == cap
-            else f"half of the {free / GIB:.1f} GiB free"
-        )
-        log.log(
-            logging.WARNING if asked else logging.INFO,
-            "data.cache: the %s images need %.2f GiB decoded, more than %s; they are decoded each epoch instead "
-            "(raise data.cache_max_gib, or free memory)",
-            subset,
-            needed / GIB,
-            why,
-        )
+    if not _fits(needed, subset, max_gib, logging.WARNING if asked else logging.INFO):
         return {}
     files = [(position, sample.path) for position, sample in enumerate(samples) if sample.path is not None]
     description = f"caching {len(files)} {subset} images ({needed / GIB:.2f} GiB)"

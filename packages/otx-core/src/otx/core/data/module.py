@@ -21,7 +21,7 @@ from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
-from otx.core.data.image_cache import cache_images, wants_cache
+from otx.core.data.image_cache import cache_images, fits_lazily, wants_cache
 from otx.core.data.image_checks import ImageChecks, check_images
 from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
@@ -63,6 +63,7 @@ class OTXDataModule(LightningDataModule):
         """Where the image checks' outcomes are kept between runs (:mod:`~otx.core.data.image_checks`)."""
         self.image_checks: ImageChecks | None = None
         self._decoded_images: dict[str, dict[int, Tensor]] = {}
+        self._lazy_fill: dict[str, bool] = {}
         self.adapter = adapter
         self.data_root = data_root
         self.config = config
@@ -172,6 +173,7 @@ class OTXDataModule(LightningDataModule):
         specs = self.config.train_transforms if train else self.config.val_transforms
         where = "data.train_transforms" if train else "data.val_transforms"
         transforms = build_transforms(specs, self.config.input_size, where)
+        decoded, fill = self._decoded(subset)
         return OTXDataset(
             self.subsets[subset],
             self.adapter,
@@ -179,22 +181,34 @@ class OTXDataModule(LightningDataModule):
             self.config.mean,
             self.config.std,
             max_pixels=self.config.max_image_pixels,
-            decoded=self._decoded(subset),
+            decoded=decoded,
+            fill=fill,
         )
 
-    def _decoded(self, subset: str) -> dict[int, Tensor]:
-        """The subset's images held in memory under ``data.cache`` (train and val), decoded on first use."""
-        if not wants_cache(self.config.cache, subset, len(self.subsets[subset])):
-            return {}
+    def _decoded(self, subset: str) -> tuple[dict[int, Tensor], bool]:
+        """The subset's images held in memory under ``data.cache`` (train and val), and whether reads fill it.
+
+        ``ram``, or ``auto`` with loader processes: decoded up front, before the processes fork and share
+        them. ``auto`` without loader processes: filled as the first epoch decodes each image.
+        """
+        samples = self.subsets[subset]
+        if not wants_cache(self.config.cache, subset, len(samples)):
+            return {}, False
+        lazy = self.config.cache == "auto" and self.num_workers == 0
         if subset not in self._decoded_images:
-            self._decoded_images[subset] = cache_images(
-                self.subsets[subset],
-                subset,
-                self.config.cache_max_gib,
-                self.config.max_image_pixels,
-                asked=self.config.cache == "ram",
-            )
-        return self._decoded_images[subset]
+            if lazy:
+                fits = fits_lazily(samples, subset, self.config.cache_max_gib)
+                self._decoded_images[subset] = {}
+                self._lazy_fill[subset] = fits
+            else:
+                self._decoded_images[subset] = cache_images(
+                    samples,
+                    subset,
+                    self.config.cache_max_gib,
+                    self.config.max_image_pixels,
+                    asked=self.config.cache == "ram",
+                )
+        return self._decoded_images[subset], self._lazy_fill.get(subset, False)
 
     @property
     def num_workers(self) -> int:
