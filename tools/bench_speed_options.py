@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from bench_common import (
-    DATASETS,
     add_common_options,
     fmt,
     log,
@@ -43,7 +42,7 @@ from bench_common import (
     write_json,
 )
 from bench_measure import train_timer
-from bench_segmentation import convert_membrane
+from bench_tasks import TASK_DATA, task_data_root
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
@@ -51,18 +50,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "compile": {"trainer.compile": True},
     "cache_ram": {"data.cache": "ram"},
 }
-TASKS = {
-    "MULTI_CLASS_CLS": (DATASETS / "hymenoptera", "val/accuracy"),
-    "DETECTION": (DATASETS / "bccd", "val/map_50"),
-    "SEMANTIC_SEGMENTATION": (DATASETS / "membrane", "val/mIoU"),
-}
-
-
-def _data_root(task: str, work: Path) -> Path:
-    source = TASKS[task][0]
-    if task == "SEMANTIC_SEGMENTATION":
-        return convert_membrane(source, work / "membrane", 5, 5, 0)
-    return source
+MONITOR = {"MULTI_CLASS_CLS": "val/accuracy", "DETECTION": "val/map_50", "SEMANTIC_SEGMENTATION": "val/mIoU"}
 
 
 def train_variant(task: str, data_root: Path, overrides: dict[str, Any], seed: int, epochs: int, work: Path) -> dict:
@@ -89,7 +77,7 @@ def _median(values: list[float | None]) -> float | None:
 
 def bench_task(task: str, args: argparse.Namespace, overrides: dict[str, Any], work: Path) -> list[dict[str, Any]]:
     """A row per variant of ``task``'s default model."""
-    data_root = _data_root(task, work)
+    data_root = task_data_root(task, work)
     rows = []
     for variant in args.variants:
         runs = []
@@ -104,7 +92,7 @@ def bench_task(task: str, args: argparse.Namespace, overrides: dict[str, Any], w
                 "task": task,
                 "model": runs[0]["model"],
                 "variant": variant,
-                "metric": TASKS[task][1],
+                "metric": MONITOR[task],
                 "train_images_per_s": _median([r["train_images_per_s"] for r in runs]),
                 "fit_seconds": _median([r["fit_seconds"] for r in runs]),
                 "final_val": _median([r["final_val"] for r in runs]),
@@ -146,7 +134,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS), help="tasks to run")
+    parser.add_argument("--tasks", nargs="+", choices=list(TASK_DATA), default=list(TASK_DATA), help="tasks to run")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS), help="variants")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per run (default 10)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, one training run each")

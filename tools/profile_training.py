@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from bench_common import (
-    DATASETS,
     add_common_options,
     add_limit_option,
     fmt,
@@ -50,7 +49,7 @@ from bench_common import (
     write_json,
 )
 from bench_measure import bare_loop_rate, train_timer
-from bench_segmentation import convert_membrane
+from bench_tasks import TASK_DATA, task_data_root
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
@@ -59,11 +58,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "0_workers_no_cache": {"data.num_workers": 0, "data.cache": "none"},
     "cache_1_worker": {"data.num_workers": 1, "data.cache": "ram"},
     "cache_0_workers": {"data.num_workers": 0, "data.cache": "ram"},
-}
-TASKS = {
-    "MULTI_CLASS_CLS": DATASETS / "hymenoptera",
-    "DETECTION": DATASETS / "bccd",
-    "SEMANTIC_SEGMENTATION": DATASETS / "membrane",
 }
 STEP_PARTS = ("data wait", "forward", "backward", "optimizer", "rest of step")
 
@@ -182,7 +176,7 @@ def print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS), help="tasks to run")
+    parser.add_argument("--tasks", nargs="+", choices=list(TASK_DATA), default=list(TASK_DATA), help="tasks to run")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS), help="variants")
     parser.add_argument(
         "--epochs", type=int, default=3, help="training epochs per run (default 3; the first is left out)"
@@ -201,10 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     with work_root(args.work_dir) as work:
         for task in args.tasks:
-            source = TASKS[task]
-            data_root = (
-                convert_membrane(source, work / "membrane", 5, 5, 0) if task == "SEMANTIC_SEGMENTATION" else source
-            )
+            data_root = task_data_root(task, work)
             for variant in args.variants:
                 row = profile_run(task, data_root, {**overrides, **VARIANTS[variant]}, args, work / task / variant)
                 log(f"{task} {variant}: {row}")
