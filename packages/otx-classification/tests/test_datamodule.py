@@ -158,6 +158,37 @@ def test_corrupt_image_is_reported_before_training(
     assert str(bad) not in kept
 
 
+def _cut_short(image: Path) -> None:
+    """Keep the PNG's header, lose most of its pixel data."""
+    image.write_bytes(image.read_bytes()[:100])
+
+
+def test_an_image_damaged_past_its_header_is_skipped_and_named_in_training_and_refused_in_evaluation(
+    tmp_path: Path,
+    class_folders_writer: Callable[..., Path],
+    data_config: Callable[..., DataConfig],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = tmp_path / "subsets"
+    class_folders_writer(root / "train", {"blue": 4, "red": 4}, size=(64, 64))
+    class_folders_writer(root / "val", {"blue": 2, "red": 2}, size=(64, 64))
+    damaged = root / "train" / "red" / "red_01.png"
+    _cut_short(damaged)
+    dm = _module(root, SUBSET_FOLDERS, data_config(batch_size=2, cache="none"))  # headers only: it passes
+    assert str(damaged) in [s.path for s in dm.subsets["train"]]
+    loader = dm.train_dataloader()
+    with caplog.at_level("WARNING"):
+        served = sum(int(batch.batch_size) for _ in range(2) for batch in loader)
+    assert served == 16  # two epochs of 8: the next image took the damaged one's place
+    assert list(loader.dataset.unreadable) == [str(damaged)]
+    warnings = [r.getMessage() for r in caplog.records if "does not decode" in r.getMessage()]
+    assert len(warnings) == 1 and str(damaged) in warnings[0]  # named once, not every epoch
+
+    _cut_short(root / "val" / "blue" / "blue_00.png")
+    with pytest.raises(DataError, match="blue_00.png"):  # evaluated images are decoded before training
+        _module(root, SUBSET_FOLDERS, data_config())
+
+
 def test_one_class_is_an_error(
     tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
 ) -> None:

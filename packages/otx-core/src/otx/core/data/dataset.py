@@ -1,5 +1,7 @@
 """A torch dataset over :class:`Sample` records: decode, transform, normalize, build the entity."""
 
+import itertools
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -13,10 +15,13 @@ from otx.core.data.adapter import TaskDataAdapter
 from otx.core.data.entity import ImageInfo, OTXDataEntity
 from otx.core.data.image_io import array_to_tensor, read_image
 from otx.core.data.sample import Sample
+from otx.core.errors import DataError
 
 __all__ = ["OTXDataset"]
 
 EntityT = TypeVar("EntityT", bound=OTXDataEntity)
+
+log = logging.getLogger(__name__)
 
 
 class OTXDataset(Dataset[EntityT], Generic[EntityT]):
@@ -26,6 +31,8 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
     ``orient`` images are read upright by their EXIF orientation, as photo viewers show them.
     ``decoded`` holds pixels already decoded, by position (``data.cache``); with ``fill`` each image
     decoded from its file is added to it (a cache filled by the first epoch, in the training process).
+    With ``skip_unreadable`` an image that fails to decode (damaged past the header that the image
+    checks read) is named in a warning, counted in :attr:`unreadable`, and the next one is returned.
     """
 
     def __init__(
@@ -40,12 +47,16 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         orient: bool = False,
         decoded: dict[int, torch.Tensor] | None = None,
         fill: bool = False,
+        skip_unreadable: bool = False,
     ) -> None:
         self.samples = list(samples)
         self.decoded = decoded if decoded is not None else {}
         self.fill = fill
         self.max_pixels = max_pixels
         self.orient = orient
+        self.skip_unreadable = skip_unreadable
+        self.unreadable: dict[str, str] = {}
+        """Why each image skipped so far (in this process) could not be decoded, by path."""
         self.adapter = adapter
         self.transforms = transforms
         self._to_float = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std))])
@@ -54,16 +65,41 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         return len(self.samples)
 
     def __getitem__(self, index: int) -> EntityT:
-        sample = self.samples[index]
+        error = None
+        for position in itertools.chain(range(index, len(self.samples)), range(index)):
+            try:
+                pixels = self._pixels(position)
+            except DataError as exc:
+                if not self.skip_unreadable:
+                    raise
+                self._skip(self.samples[position], exc)
+                error = exc
+                continue
+            return self.build(pixels, self.samples[position])
+        raise DataError(f"None of the {len(self.samples)} images of this subset decodes; the last: {error}")
+
+    def _pixels(self, index: int) -> torch.Tensor:
         pixels = self.decoded.get(index)
-        if pixels is None:
-            path, array = sample.path, sample.array
-            pixels = (
-                read_image(path, self.max_pixels, orient=self.orient) if path is not None else array_to_tensor(array)  # type: ignore[arg-type]
-            )
-            if self.fill and path is not None:
-                self.decoded[index] = pixels
-        return self.build(pixels, sample)
+        if pixels is not None:
+            return pixels
+        sample = self.samples[index]
+        if sample.path is None:
+            return array_to_tensor(sample.array)  # type: ignore[arg-type]
+        pixels = read_image(sample.path, self.max_pixels, orient=self.orient)
+        if self.fill:
+            self.decoded[index] = pixels
+        return pixels
+
+    def _skip(self, sample: Sample, error: DataError) -> None:
+        """Name an image that failed to decode, once, and count it; the next readable image takes its place."""
+        if str(sample.path) in self.unreadable:
+            return
+        self.unreadable[str(sample.path)] = str(error)
+        log.warning(
+            "Skipped an image that does not decode (%d in this subset so far; the next image takes its place): %s",
+            len(self.unreadable),
+            error,
+        )
 
     def build(self, pixels: torch.Tensor, sample: Sample, frame: int | None = None) -> EntityT:
         """The entity of ``sample`` from its decoded ``uint8 (3, H, W)`` pixels (``frame``: of a video)."""

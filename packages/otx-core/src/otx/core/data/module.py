@@ -138,7 +138,9 @@ class OTXDataModule(LightningDataModule):
 
     def _check_images(self) -> None:
         paths = list(dict.fromkeys(s.path for subset in self.subsets.values() for s in subset if s.path is not None))
-        self.image_checks = check_images(paths, self.config.max_image_pixels, self.check_cache)
+        trained = {s.path for s in self.subsets["train"]}
+        evaluated = [path for path in paths if path not in trained]  # decoded: metrics are over the images named
+        self.image_checks = check_images(paths, self.config.max_image_pixels, self.check_cache, decode=evaluated)
         problems = list(self.image_checks.problems.items())
         if not problems:
             return
@@ -183,6 +185,7 @@ class OTXDataModule(LightningDataModule):
             max_pixels=self.config.max_image_pixels,
             decoded=decoded,
             fill=fill,
+            skip_unreadable=subset == "train",
         )
 
     def _decoded(self, subset: str) -> tuple[dict[int, Tensor], bool]:
