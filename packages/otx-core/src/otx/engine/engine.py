@@ -24,6 +24,7 @@ from otx.core.data.sources import PredictSource, find_source
 from otx.core.errors import ConfigError
 from otx.core.types.task import parse_task
 from otx.engine.build import DataModules
+from otx.engine.collection import collector_paused
 from otx.engine.commands.deployment import run_benchmark, run_export, run_optimize
 from otx.engine.commands.evaluation import run_test
 from otx.engine.commands.explain import run_explain
@@ -110,7 +111,8 @@ class Engine:
 
     def plan(self, command: Command | str = Command.TRAIN, **arguments: Any) -> RunPlan:
         """The plan of ``command`` with ``arguments`` (``checkpoint``, ``max_epochs``, ``resume``, ``source``)."""
-        return resolve_plan(Command(command), self._request(**arguments), self.work_dir, self._data.get)
+        with collector_paused():  # the dataset's import creates objects faster than collections pay off
+            return resolve_plan(Command(command), self._request(**arguments), self.work_dir, self._data.get)
 
     def train(
         self,
