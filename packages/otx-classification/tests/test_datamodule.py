@@ -274,3 +274,14 @@ def test_a_split_that_leaves_no_training_images_is_an_error(
         _module(root, FLAT_FOLDERS, data_config(val_fraction=0.95))
     with pytest.raises(ConfigError, match=r"'val_fraction' must be in \(0, 1\)"):
         data_config(val_fraction=1.0)
+
+
+def test_a_dataset_iterates_to_its_end_and_indexes_from_it(
+    tmp_path: Path, class_folders_writer: Callable[..., Path], data_config: Callable[..., DataConfig]
+) -> None:
+    root = class_folders_writer(tmp_path / "flat", {"blue": 5, "red": 5})
+    val = _module(root, FLAT_FOLDERS, data_config()).dataset("val")
+    assert len(list(val)) == len(val)  # Python's item protocol: IndexError past the end
+    assert val[-1].img_info.path == val[len(val) - 1].img_info.path
+    with pytest.raises(IndexError):
+        val[len(val)]

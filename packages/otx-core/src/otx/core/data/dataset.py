@@ -65,6 +65,7 @@ class OTXDataset(Dataset[EntityT], Generic[EntityT]):
         return len(self.samples)
 
     def __getitem__(self, index: int) -> EntityT:
+        index = range(len(self.samples))[index]  # IndexError past the end: iteration stops there
         error = None
         for position in itertools.chain(range(index, len(self.samples)), range(index)):
             try:
