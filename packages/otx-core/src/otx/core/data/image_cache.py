@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
-from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 
-from otx.core.data.image_io import read_image
+from otx.core.data.image_io import UNREADABLE_IMAGE_ERRORS, header_size, read_image
 from otx.core.data.sample import Sample
 from otx.core.errors import DataError
 
@@ -44,10 +43,10 @@ def decoded_bytes(samples: Sequence[Sample]) -> int:
     for sample in samples:
         if sample.path is not None:
             try:
-                with Image.open(sample.path) as image:
-                    total += 3 * image.width * image.height
-            except (OSError, UnidentifiedImageError) as exc:
+                width, height = header_size(sample.path)
+            except UNREADABLE_IMAGE_ERRORS as exc:
                 raise DataError(f"Cannot read image {sample.path}: {exc}") from None
+            total += 3 * width * height
     return total
 
 

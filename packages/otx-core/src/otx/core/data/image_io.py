@@ -15,11 +15,21 @@ from torchvision.io import read_file as read_file_bytes
 from otx.core.config.recipe import DEFAULT_MAX_PIXELS
 from otx.core.errors import DataError
 
-__all__ = ["IMAGE_SUFFIXES", "array_to_tensor", "check_header", "check_image", "read_image"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "UNREADABLE_IMAGE_ERRORS",
+    "array_to_tensor",
+    "check_header",
+    "check_image",
+    "header_size",
+    "read_image",
+]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 _TORCHVISION_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+UNREADABLE_IMAGE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError)
+"""What PIL raises for a file that is no image, or a damaged one."""
 
 Image.MAX_IMAGE_PIXELS = None  # PIL's fixed limit (a warning at 89 MP, an error at 179 MP) gives way to ours
 
@@ -58,7 +68,7 @@ def check_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
                 return too_large
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except UNREADABLE_IMAGE_ERRORS as exc:
         return str(exc) or type(exc).__name__
     return None
 
@@ -66,28 +76,35 @@ def check_image(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
 def check_header(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
     """Read ``path``'s header only: why it is no image or too large to decode, or ``None``.
 
-    A PNG's size is read from its first 24 bytes (a seventh of :func:`check_image`'s time on small
-    ones), other formats' by PIL; damage past the header only shows when the image is decoded.
+    A seventh of :func:`check_image`'s time on small PNGs (see :func:`header_size`); damage past the
+    header only shows when the image is decoded.
     """
     try:
-        with open(path, "rb") as file:
-            head = file.read(24)
-        if head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR":
-            return _pixel_cap_reason(int.from_bytes(head[16:20]), int.from_bytes(head[20:24]), max_pixels)
-        with Image.open(path) as image:
-            return _pixel_cap_reason(*image.size, max_pixels)
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        return _pixel_cap_reason(*header_size(path), max_pixels)
+    except UNREADABLE_IMAGE_ERRORS as exc:
         return str(exc) or type(exc).__name__
+
+
+def header_size(path: str) -> tuple[int, int]:
+    """``(width, height)`` of the image at ``path`` from its header: a PNG's first 24 bytes, other formats' by PIL.
+
+    Raises what PIL raises for a file that is no image (``OSError``, ``ValueError``, ``SyntaxError``).
+    """
+    with open(path, "rb") as file:
+        head = file.read(24)
+    if head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20]), int.from_bytes(head[20:24])
+    with Image.open(path) as image:
+        return image.size
 
 
 def _over_pixel_cap(path: str, max_pixels: int) -> str | None:
     """Why ``path`` is too large to decode, from its header alone; ``None`` if it is not (or has no header)."""
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        size = header_size(path)
+    except UNREADABLE_IMAGE_ERRORS:
         return None  # unreadable for another reason: the decoder names it
-    return _pixel_cap_reason(width, height, max_pixels)
+    return _pixel_cap_reason(*size, max_pixels)
 
 
 def _pixel_cap_reason(width: int, height: int, max_pixels: int) -> str | None:
