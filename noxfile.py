@@ -10,6 +10,8 @@ venvs: torch alone is several GB), so call them as ``uv run nox -s <session>``.
   environment with the extras ``otx-detection[mmdet,albumentations]`` (docs/mm-extras.md)
 - ``mmseg``: the MMSegmentation model (``segformer_b0``) and the ``mmcv.ops`` seam, in ``.nox/mmseg``, an
   environment with the extra ``otx-segmentation[mmseg]`` (docs/mm-extras.md)
+- ``docs``: the docs site (MkDocs, ``mkdocs.yml``) built in strict mode into ``site/``, the reference pages
+  generated from the code, then every code block of README.md and docs/ run (``tools/docs_site/snippets.py``)
 - ``bench``: the classification benchmark on ../shared/datasets/hymenoptera
 - ``build``: one wheel per package into dist/
 - ``ipex``: in its own venv (torch 2.8 + intel-extension-for-pytorch), each task's default model trains one
@@ -23,7 +25,7 @@ from xml.etree import ElementTree
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "types", "mmdet", "mmseg", "tests"]
+nox.options.sessions = ["lint", "types", "docs", "mmdet", "mmseg", "tests"]
 
 PACKAGES = {
     "core": "packages/otx-core",
@@ -42,6 +44,13 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     session.run("mypy", *(f"{path}/src" for path in PACKAGES.values()))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's notice about MkDocs 2.0, printed on every build
+    session.run("mkdocs", "build", "--strict", "--clean")
+    session.run("python", "tools/docs_site/snippets.py", *session.posargs)
 
 
 @nox.session

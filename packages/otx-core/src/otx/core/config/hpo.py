@@ -117,7 +117,7 @@ class HPOConfig:
     """The search space and how the study runs; see ``otx hpo``."""
 
     space: dict[str, Any] = field(factory=dict, validator=_check_space)
-    """Searched parameters by name (see the module docstring); empty: the recipe's learning rate only."""
+    """Searched parameters by name, each ``{key, low, high, log}`` or ``{key, choices}``; empty: the learning rate only."""
     trials: int | None = field(default=20, validator=_check_positive)
     """Trials in the study, counting those of earlier (resumed) runs; ``None``: until ``time`` runs out."""
     time: float | None = field(default=None, validator=_check_positive)
@@ -125,7 +125,9 @@ class HPOConfig:
     epochs_per_trial: int | None = field(default=None, validator=_check_positive)
     """Epochs a trial may train; ``None``: the recipe's ``trainer.max_epochs``."""
     pruner: Literal["asha", "hyperband", "median", "none"] = "asha"
+    """How unpromising trials are stopped early (Optuna's pruners); ``none``: every trial runs its epochs."""
     sampler: Literal["tpe", "random"] = "tpe"
+    """How the next trial's values are chosen: Optuna's TPE sampler or uniformly at random."""
     storage: str | None = None
     """An Optuna RDB storage URL (``postgresql://user@host/db``); ``None``: ``hpo.db`` (SQLite) in the work dir."""
     study_name: str | None = None
