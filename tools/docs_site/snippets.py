@@ -8,7 +8,9 @@ Every fenced block must say what it is (```` ```python ````, ```` ```bash ````, 
 - ``bash`` blocks run with ``bash -euo pipefail``, and must exit 0;
 - ``console`` blocks are commands (``$ ...``) followed by the output they must print; ``...`` on a
   line of its own stands for any lines, and within a line for any text;
-- other languages (``text``, ``yaml``, ``toml``, ...) are shown, not run.
+- other languages (``text``, ``yaml``, ``toml``, ...) are shown, not run;
+- a block with a title (```` ```python title="my_models.py" ````, shown above the block on the site)
+  is a file: it is written under that name into the page's folder, for the snippets after it.
 
 A ``python``, ``bash`` or ``console`` block right after a line ``<!-- not run: REASON -->`` is left
 out, for the reason given (a download, a GPU, hours of training). Each page runs in its own
@@ -41,6 +43,7 @@ RUN = ("python", "bash", "console")
 SHOWN = ("text", "yaml", "toml", "json", "csv", "ini", "html")
 NOT_RUN = re.compile(r"<!--\s*not run:\s*(?P<why>.+?)\s*-->")
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+)(?P<info>.*)$")
+TITLE = re.compile(r'title="(?P<name>[^"]+)"')
 WORKER = Path(__file__).with_name("python_worker.py")
 
 
@@ -59,6 +62,13 @@ class Snippet:
     code: str
     not_run: str | None = None
     """Why the block is not run, from the marker above it; ``None``: it runs."""
+    file: str | None = None
+    """The file name of a titled block, written into the page's folder instead of run."""
+
+    @property
+    def runs(self) -> bool:
+        """Whether the block is run or written (a shown block, or one marked not run, is neither)."""
+        return self.not_run is None and (self.file is not None or self.language in RUN)
 
     @property
     def where(self) -> str:
@@ -92,8 +102,10 @@ def extract(page: Path, text: str) -> list[Snippet]:
             raise SnippetFormatError(f"{page}:{index + 1}: unknown code block language '{language}'")
         end = _closing_fence(lines, index, match["indent"], match["fence"], page)
         marker = NOT_RUN.search(lines[index - 1]) if index else None
+        title = TITLE.search(match["info"])
         code = textwrap.dedent("\n".join(lines[index + 1 : end]))
-        snippets.append(Snippet(page, index + 2, language, code, marker["why"] if marker else None))
+        why, name = (marker["why"] if marker else None), (title["name"] if title else None)
+        snippets.append(Snippet(page, index + 2, language, code, why, name))
         index = end + 1
     return snippets
 
@@ -144,7 +156,10 @@ class PageRun:
 
     def run(self, snippet: Snippet) -> Outcome:
         start = time.perf_counter()
-        if snippet.language == "python":
+        if snippet.file is not None:
+            (self.folder / snippet.file).write_text(snippet.code + "\n", encoding="utf-8")
+            ok, detail = True, f"wrote {snippet.file}"
+        elif snippet.language == "python":
             ok, detail = self._run_python(snippet)
         elif snippet.language == "bash":
             ok, detail = self._run_shell(snippet.code)
@@ -251,12 +266,15 @@ def _tail(text: str, lines: int = 40) -> str:
 
 
 def snippet_env(folder: Path) -> dict[str, str]:
-    """The environment snippets run in: this repository's ``uv`` project and interpreter, two torch threads."""
+    """The environment snippets run in: this repository's ``uv`` project, its ``otx`` on the path, two torch threads."""
     env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)
+    bin_dir = Path(sys.executable).parent
+    # The environment's bin folder goes last: ``python3 -m pip`` (the README's first command) needs the
+    # system's interpreter, which has pip; ``otx`` is found in the environment.
+    path = [part for part in env.get("PATH", "").split(os.pathsep) if part and Path(part) != bin_dir]
     env.update(
         UV_PROJECT=str(REPO),
-        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        PATH=os.pathsep.join([*path, str(bin_dir)]),
         OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "2"),
         XDG_CACHE_HOME=str(folder / ".cache"),
         NO_COLOR="1",
@@ -281,22 +299,23 @@ def run_pages(pages: Sequence[Path], root: Path, timeout: float) -> Iterator[Out
     """Run every snippet of ``pages`` (relative to the repository) in folders under ``root``."""
     data = write_tiny_datasets(root / "datasets")
     for page in pages:
-        snippets = [s for s in extract(page, (REPO / page).read_text(encoding="utf-8")) if s.language in RUN]
-        if not any(s.not_run is None for s in snippets):
+        snippets = [s for s in extract(page, (REPO / page).read_text(encoding="utf-8")) if s.language in RUN or s.file]
+        if not any(s.runs for s in snippets):
             yield from (Outcome(s, True, 0.0, "not run") for s in snippets)
             continue
         folder = page_folder(root, page, data)
         runner = PageRun(folder, snippet_env(folder), timeout)
         try:
             for snippet in snippets:
-                yield Outcome(snippet, True, 0.0, "not run") if snippet.not_run else runner.run(snippet)
+                yield runner.run(snippet) if snippet.runs else Outcome(snippet, True, 0.0, "not run")
         finally:
             runner.close()
 
 
 def default_pages() -> list[Path]:
-    """``README.md`` and every page under ``docs/``."""
-    return [Path("README.md"), *sorted(p.relative_to(REPO) for p in (REPO / "docs").rglob("*.md"))]
+    """``README.md``, the packages' READMEs and every page under ``docs/``."""
+    readmes = sorted(p.relative_to(REPO) for p in (REPO / "packages").glob("*/README.md"))
+    return [Path("README.md"), *readmes, *sorted(p.relative_to(REPO) for p in (REPO / "docs").rglob("*.md"))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -314,13 +333,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for outcome in run_pages(pages, root.resolve(), args.timeout):
             ran, skipped, failed, seconds = counts.setdefault(outcome.snippet.page, [0, 0, 0, 0.0])
-            status = "not run" if outcome.snippet.not_run else ("ok" if outcome.ok else "FAILED")
+            status = "not run" if not outcome.snippet.runs else ("ok" if outcome.ok else "FAILED")
             print(
                 f"{status:8} {outcome.seconds:6.1f} s  {outcome.snippet.where} ({outcome.snippet.language})", flush=True
             )
             counts[outcome.snippet.page] = [
-                ran + (outcome.snippet.not_run is None),
-                skipped + (outcome.snippet.not_run is not None),
+                ran + outcome.snippet.runs,
+                skipped + (not outcome.snippet.runs),
                 failed + (not outcome.ok),
                 seconds + outcome.seconds,
             ]

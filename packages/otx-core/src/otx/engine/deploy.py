@@ -38,9 +38,17 @@ def benchmark_rows(
     batch_sizes: tuple[int, ...],
     iterations: int,
 ) -> list[dict[str, Any]]:
-    """Latency of the torch model (eager; none without ``model``) and of each IR at each batch size, a row per pair."""
+    """Latency of the torch model (eager; none without ``model``) and of each IR at each batch size, a row per pair.
+
+    Each row names the threads (and for an IR OpenVINO's performance hint and streams) it ran with.
+    """
     runners: dict[str, Any] = {"torch eager": model.export_module()} if model is not None else {}
     runners.update({name: OpenVINOModule(xml) for name, xml in irs.items()})
+    torch_threads = f"torch: {torch.get_num_threads()} thread(s)"
+    settings = {
+        name: run.runtime_settings() if isinstance(run, OpenVINOModule) else torch_threads
+        for name, run in runners.items()
+    }
     rows = []
     for batch_size in batch_sizes:
         images = torch.randn(batch_size, 3, *input_size)
@@ -53,6 +61,7 @@ def benchmark_rows(
                     "median_ms": latency.median_ms,
                     "p90_ms": latency.p90_ms,
                     "images_per_s": latency.throughput,
+                    "runtime": settings[name],
                 }
             )
     return rows

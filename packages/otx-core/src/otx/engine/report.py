@@ -79,8 +79,8 @@ def print_benchmark(title: str, rows: Sequence[Mapping[str, Any]], size: Mapping
     """Latency table with the speed-up over torch eager at each batch size."""
     eager = {row["batch"]: row["median_ms"] for row in rows if row["model"] == "torch eager"}
     table = Table(title=f"{title} ({size['parameters'] / 1e6:.2f} M parameters, {size['gflops']:.3f} GFLOPs/image)")
-    for column in ("model", "batch", "median ms", "p90 ms", "images/s", "speed-up"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    for column in ("model", "batch", "median ms", "p90 ms", "images/s", "speed-up", "runtime"):
+        table.add_column(column, justify="left" if column in ("model", "runtime") else "right")
     for row in rows:
         speedup = eager[row["batch"]] / row["median_ms"]
         table.add_row(
@@ -90,5 +90,6 @@ def print_benchmark(title: str, rows: Sequence[Mapping[str, Any]], size: Mapping
             f"{row['p90_ms']:.2f}",
             f"{row['images_per_s']:.1f}",
             f"{speedup:.2f}x",
+            str(row.get("runtime", "")),
         )
     console.print(table)

@@ -18,6 +18,7 @@ class OpenVINOModule(nn.Module):
     def __init__(self, xml: Path, device: str = "CPU") -> None:
         super().__init__()
         self.xml = xml
+        self.device = device
         self.ov_model = read_ir(xml)
         self.compiled = openvino_core().compile_model(self.ov_model, device)
 
@@ -30,3 +31,10 @@ class OpenVINOModule(nn.Module):
             if not out.get_names() & set(XAI_OUTPUTS)
         )
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def runtime_settings(self) -> str:
+        """The compiled model's performance hint, streams and inference threads, as OpenVINO chose them."""
+        hint = self.compiled.get_property("PERFORMANCE_HINT")
+        streams = self.compiled.get_property("NUM_STREAMS")
+        threads = self.compiled.get_property("INFERENCE_NUM_THREADS")
+        return f"OpenVINO {self.device}: hint {hint}, {streams} stream(s), {threads} thread(s)"
