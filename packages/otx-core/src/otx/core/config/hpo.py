@@ -117,7 +117,7 @@ class HPOConfig:
     """The search space and how the study runs; see ``otx hpo``."""
 
     space: dict[str, Any] = field(factory=dict, validator=_check_space)
-    """Searched parameters by name, each ``{key, low, high, log}`` or ``{key, choices}``; empty: the learning rate only."""
+    """Searched parameters by name, each ``{key, low, high, log}`` or ``{key, choices}``; empty: the learning rate."""
     trials: int | None = field(default=20, validator=_check_positive)
     """Trials in the study, counting those of earlier (resumed) runs; ``None``: until ``time`` runs out."""
     time: float | None = field(default=None, validator=_check_positive)
