@@ -1,4 +1,4 @@
-"""Tiny detection datasets that the tests write themselves: COCO (polygons and RLE), Pascal VOC and YOLO."""
+"""Tiny detection datasets that the tests write themselves: COCO (polygons and RLE), Pascal VOC, YOLO and Datumaro."""
 
 import json
 from collections.abc import Callable, Sequence
@@ -155,6 +155,35 @@ def write_yolo(root: Path, count: int) -> Path:
     return root
 
 
+def write_datumaro(root: Path, count: int, *, polygons: bool = False, labels: bool = False) -> Path:
+    """Datumaro JSON (``annotations/default.json``, ``images/default/*``) as ``datum convert -f datumaro`` writes it.
+
+    Each image has a box per object (grouped with a polygon of it where ``polygons``); with ``labels``, an
+    image-level label of its first object instead of any box.
+    """
+    import datumaro as dm
+    from datumaro.components.annotation import Annotation, Bbox, Label, Polygon
+    from datumaro.components.media import Image as DmImage
+
+    items = []
+    for seed in range(count):
+        image, things = scene(seed)
+        annotations: list[Annotation] = []
+        for group, thing in enumerate(things, start=1):
+            label = NAMES.index(thing.name)
+            x1, y1, x2, y2 = thing.box
+            if not labels:
+                annotations.append(Bbox(x1, y1, x2 - x1, y2 - y1, label=label, group=group))
+            if polygons:
+                annotations.append(Polygon(_polygon(thing.box), label=label, group=group))
+        if labels:
+            annotations.append(Label(NAMES.index(things[0].name)))
+        bgr = np.asarray(image)[..., ::-1].copy()  # Datumaro arrays are BGR
+        items.append(dm.DatasetItem(id=f"img_{seed:03d}", media=DmImage.from_numpy(bgr), annotations=annotations))
+    dm.Dataset.from_iterable(items, categories=list(NAMES)).export(str(root), "datumaro", save_media=True)
+    return root
+
+
 class Writers:
     """The dataset writers and scene helpers of this folder, as a fixture (test modules can't import conftest)."""
 
@@ -164,6 +193,7 @@ class Writers:
     coco = staticmethod(write_coco)
     voc = staticmethod(write_voc)
     yolo = staticmethod(write_yolo)
+    datumaro = staticmethod(write_datumaro)
     voc_object = staticmethod(_voc_object)
 
 

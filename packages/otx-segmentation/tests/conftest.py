@@ -90,6 +90,42 @@ def write_voc_segmentation(root: Path, seed: int = 0) -> Path:
     return root
 
 
+def write_voc_with_boxes(root: Path, seed: int = 0) -> Path:
+    """Pascal VOC as it comes: the segmentation of :func:`write_voc_segmentation` and, for the same images, boxes
+    (``Annotations/*.xml``) listed in ``ImageSets/Main``."""
+    write_voc_segmentation(root, seed)
+    (root / "Annotations").mkdir()
+    (root / "ImageSets" / "Main").mkdir()
+    for listing in (root / "ImageSets" / "Segmentation").glob("*.txt"):
+        for name in listing.read_text().split():
+            rows, cols = np.nonzero(np.asarray(Image.open(root / "SegmentationClass" / f"{name}.png")) == 1)
+            corners = (cols.min(), rows.min(), cols.max(), rows.max())
+            box = "".join(f"<{k}>{v}</{k}>" for k, v in zip(("xmin", "ymin", "xmax", "ymax"), corners, strict=True))
+            (root / "Annotations" / f"{name}.xml").write_text(
+                f"<annotation><filename>{name}.jpg</filename><size><width>{SIZE}</width><height>{SIZE}</height>"
+                f"<depth>3</depth></size><object><name>aeroplane</name><bndbox>{box}</bndbox></object></annotation>"
+            )
+        (root / "ImageSets" / "Main" / listing.name).write_text(listing.read_text())
+    return root
+
+
+def write_datumaro(root: Path, seed: int = 0) -> Path:
+    """Datumaro JSON (``annotations/default.json``) with a mask per class of each image and no box."""
+    import datumaro as dm
+    from datumaro.components.annotation import Mask
+    from datumaro.components.media import Image as DmImage
+
+    rng = np.random.default_rng(seed)
+    items = []
+    for i in range(5):
+        image, labels = scene(rng)
+        masks = [Mask(labels == value, label=value) for value in (0, 1)]
+        media = DmImage.from_numpy(image[..., ::-1].copy())  # Datumaro arrays are BGR
+        items.append(dm.DatasetItem(id=f"{i:03d}", media=media, annotations=masks))
+    dm.Dataset.from_iterable(items, categories=["background", "object"]).export(str(root), "datumaro", save_media=True)
+    return root
+
+
 def write_camvid(root: Path, seed: int = 0) -> Path:
     """CamVid: ``label_colors.txt`` and index PNGs listed in ``<subset>.txt``."""
     rng = np.random.default_rng(seed)
@@ -170,6 +206,8 @@ def writers() -> dict[str, Callable[..., Path]]:
         "common": write_common,
         "cityscapes": write_cityscapes,
         "voc": write_voc_segmentation,
+        "voc with boxes": write_voc_with_boxes,
+        "datumaro": write_datumaro,
         "camvid": write_camvid,
         "ade20k2017": write_ade20k2017,
         "ade20k2020": write_ade20k2020,

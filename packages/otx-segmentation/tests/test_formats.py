@@ -12,6 +12,7 @@ from otx.core.config.recipe import DataConfig
 from otx.core.data.formats import candidate_formats
 from otx.core.data.module import OTXDataModule
 from otx.core.errors import DataError
+from otx.engine import Engine
 from otx.engine.autoconfig import auto_configure
 from otx.segmentation.data import SemanticSegAdapter
 from otx.segmentation.entities import IGNORE_INDEX
@@ -98,6 +99,33 @@ def test_pascal_voc_segmentation_keeps_void_as_ignored(tmp_path: Path, writers: 
     counts = _pixel_counts(datamodule)
     assert {names.index("background"), names.index("aeroplane")} <= set(counts)
     assert counts[IGNORE_INDEX] == 3 * 32  # the void row of each training image
+
+
+def test_pascal_voc_with_boxes_is_detection_and_segmentation_with_the_flag(
+    tmp_path: Path, writers: dict[str, Callable[..., Path]]
+) -> None:
+    """VOC as downloaded holds ``ImageSets/Main`` and ``ImageSets/Segmentation``: boxes win, the plan names the flag."""
+    root = writers["voc with boxes"](tmp_path / "voc")
+    config, choices = auto_configure(root)
+    assert (config.task, config.data_format) == ("DETECTION", "voc_detection")
+    assert "it also reads as SEMANTIC_SEGMENTATION (Pascal VOC segmentation" in choices[0]
+    assert "with --task SEMANTIC_SEGMENTATION" in choices[0]
+    plan = Engine(data_root=root, task="SEMANTIC_SEGMENTATION", work_dir=tmp_path / "ws").plan()
+    assert (plan.config.task, plan.config.data_format) == ("SEMANTIC_SEGMENTATION", "voc_segmentation")
+    assert plan.choices[0] == "task:   SEMANTIC_SEGMENTATION (given)"
+    assert plan.config.label_names is not None and plan.config.label_names[:2] == ("background", "aeroplane")
+    counts = _pixel_counts(_import(root, "voc_segmentation"))
+    assert counts[IGNORE_INDEX] == 3 * 32  # read as masks: the void row of each training image is ignored
+
+
+def test_datumaro_masks_are_semantic_segmentation(tmp_path: Path, writers: dict[str, Callable[..., Path]]) -> None:
+    root = writers["datumaro"](tmp_path / "datumaro")
+    config, choices = auto_configure(root)
+    assert (config.task, config.data_format) == ("SEMANTIC_SEGMENTATION", "datumaro")
+    assert "derived from the annotations: the data holds 10 masks, which SEMANTIC_SEGMENTATION reads" in choices[0]
+    datamodule = _import(root, "datumaro")
+    assert datamodule.label_info.label_names == ("background", "object")
+    assert set(_pixel_counts(datamodule)) == {0, 1}
 
 
 def test_camvid(tmp_path: Path, writers: dict[str, Callable[..., Path]]) -> None:

@@ -37,6 +37,8 @@ PLUGIN = TaskPlugin(
                 "imagenet_with_subset_dirs",
                 "imagenet",
             ),
+            annotations=("label",),
+            default_for_annotations=("label",),
             dataset_formats=_READERS,
         ),
         TaskSpec(
@@ -47,6 +49,7 @@ PLUGIN = TaskPlugin(
             dataset_adapter="otx.classification.data:MultilabelClsAdapter",
             formats=("datumaro_multilabel", "label_csv", "datumaro", *_DETECTION_FORMATS),
             default_for_formats=("datumaro_multilabel", "label_csv"),
+            annotations=("label", "bbox", "polygon", "mask"),
             dataset_formats=_READERS,
         ),
         TaskSpec(
@@ -57,6 +60,7 @@ PLUGIN = TaskPlugin(
             dataset_adapter="otx.classification.data:HlabelClsAdapter",
             formats=("datumaro_hlabel", "datumaro_multilabel", "datumaro"),
             default_for_formats=("datumaro_hlabel",),
+            annotations=("label",),
             dataset_formats=_READERS,
         ),
     ),

@@ -68,6 +68,13 @@ class TaskSpec:
     """Dataset formats that imply this task when auto-configuring, most specific first."""
     default_for_formats: tuple[str, ...] = ()
     """Formats for which this task is the one chosen when several tasks accept them."""
+    annotations: tuple[str, ...] = ()
+    """Datumaro annotation types (``AnnotationType`` names: ``label``, ``bbox``, ``polygon``, ``mask`` ...) this
+    task trains on."""
+    default_for_annotations: tuple[str, ...] = ()
+    """Of :attr:`annotations`, those that make this task the one chosen for a format that several tasks read and
+    none claims (Datumaro JSON). Where several tasks claim what a dataset holds, the one that trains on most of its
+    annotations wins (:func:`otx.core.data.annotations.task_for_annotations`)."""
     pretrained_model: str | None = None
     """The model auto-configuration picks instead of ``default_model`` when its pretrained weights are
     on this machine or can be downloaded."""

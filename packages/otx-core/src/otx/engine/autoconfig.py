@@ -6,8 +6,9 @@ from typing import Any
 
 from otx.core.config.recipe import RunConfig
 from otx.core.config.recipe_loader import recipe_config
+from otx.core.data.annotations import count_annotations, describe, task_for_annotations
 from otx.core.data.custom_format import installed_formats
-from otx.core.data.formats import candidate_formats, check_data_root, choose_format
+from otx.core.data.formats import candidate_formats, check_data_root, choose_format, import_dataset
 from otx.core.data.strays import scan
 from otx.core.errors import DataError
 from otx.core.plugin import TaskSpec, all_specs, find_task
@@ -17,19 +18,53 @@ from otx.engine.pretrained import pick_default_model, resolve_weights
 __all__ = ["auto_configure", "format_for_task"]
 
 
-def _spec_for_formats(candidates: list[str], root: Path) -> TaskSpec:
+def _spec_for_formats(candidates: list[str], root: Path) -> tuple[TaskSpec, str, str]:
+    """The task of the folder, with the format it reads it in and why, where the annotations decided.
+
+    A candidate format that a task claims (``default_for_formats``) decides; else the first candidate that
+    any task reads. Where several tasks read it and some claim annotation types (Datumaro JSON holds
+    labels, boxes or masks alike), the annotations the dataset holds decide. The format and the reason
+    are ``""`` where the format alone decided.
+    """
     specs = list(all_specs().values())
     if not specs:
         raise DataError("No task package is installed: pip install otx-classification (or otx-detection, ...)")
-    for preferred in (lambda s: s.default_for_formats, lambda s: s.formats):
-        for fmt in candidates:
-            for spec in specs:
-                if fmt in preferred(spec):
-                    return spec
+    for fmt in candidates:
+        for spec in specs:
+            if fmt in spec.default_for_formats:
+                return spec, "", ""
+    for fmt in candidates:
+        readers = [spec for spec in specs if fmt in spec.formats]
+        if len(readers) > 1 and any(spec.default_for_annotations for spec in readers):
+            counts = count_annotations(import_dataset(root, fmt))
+            chosen = task_for_annotations(counts, readers)
+            if chosen is not None:
+                return chosen, fmt, _annotation_reason(chosen, counts, readers)
+        if readers:
+            return readers[0], "", ""
     raise DataError(
         f"{root} looks like {candidates}, which no installed task reads. Installed tasks: "
         f"{', '.join(s.task.value for s in specs)}; pass --task, or install the package for this format"
     )
+
+
+def _annotation_reason(chosen: TaskSpec, counts: Mapping[str, int], readers: list[TaskSpec]) -> str:
+    """Why the annotations make the folder ``chosen``'s, and the ``--task`` of each other task that trains on them."""
+    read = {kind: count for kind, count in counts.items() if kind in chosen.annotations}
+    held = f"the data holds {describe(counts)}"
+    reads = (
+        f"{held}, which {chosen.task.value} reads"
+        if len(read) == len(counts)
+        else f"{held}; {chosen.task.value} reads the {describe(read, counted=False)}"
+    )
+    others = [
+        spec.task.value
+        for spec in readers
+        if spec.task != chosen.task and any(counts.get(kind) for kind in spec.annotations)
+    ]
+    flags = " or ".join(f"--task {task}" for task in others)
+    serves = f"; {flags} trains that task on the same data instead" if others else ""
+    return f"derived from the annotations: {reads}{serves}"
 
 
 def format_for_task(spec: TaskSpec, root: Path, candidates: list[str] | None = None) -> str:
@@ -59,14 +94,19 @@ def auto_configure(
         data_format = format_for_task(spec, root, candidates)
     else:
         data_format = choose_format(candidates, [], root) if len(candidates) <= 1 else ""
-        spec = _spec_for_formats(candidates, root)
-        data_format = data_format or choose_format(candidates, [*spec.default_for_formats, *spec.formats], root)
+        spec, by_annotations, derived = _spec_for_formats(candidates, root)
+        preferred = [by_annotations] if by_annotations else [*spec.default_for_formats, *spec.formats]
+        data_format = data_format or choose_format(candidates, preferred, root)
     base: dict[str, Any] = {"task": spec.task.value, "data_root": str(root.resolve()), "data_format": data_format}
     if seed is not None:
         base["seed"] = seed
     model_name, model_reason = (model, "(given)") if model else pick_default_model(spec)
     config, weights = resolve_weights(recipe_config(spec, model_name, base, overrides))
-    how = "given" if task is not None else f"derived from the format{_other_readings(spec, data_format, candidates)}"
+    how = (
+        "given"
+        if task is not None
+        else derived or f"derived from the format{_other_readings(spec, data_format, candidates)}"
+    )
     choices = [
         f"task:   {spec.task.value} ({how})",
         f"model:  {config.model.name} {model_reason}",

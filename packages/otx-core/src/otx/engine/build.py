@@ -42,6 +42,7 @@ def build_datamodule(config: RunConfig, check_cache: Path | None = None) -> OTXD
         label_names=config.label_names,
         min_classes=adapter.min_classes,
         check_cache=check_cache,
+        task=config.task,
     )
 
 

@@ -40,6 +40,8 @@ PLUGIN = TaskPlugin(
             dataset_adapter="otx.detection.data:DetectionAdapter",
             formats=_FORMATS,
             default_for_formats=tuple(name for name in _FORMATS if name != "datumaro"),
+            annotations=("bbox", "polygon", "mask"),
+            default_for_annotations=("bbox", "polygon"),
             dataset_formats=_READERS,
         ),
         TaskSpec(
@@ -58,6 +60,7 @@ PLUGIN = TaskPlugin(
                 "yolo_ultralytics",
                 "datumaro",
             ),
+            annotations=("polygon", "mask"),
             dataset_formats=_READERS,
         ),
     ),

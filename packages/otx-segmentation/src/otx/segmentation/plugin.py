@@ -5,6 +5,18 @@ from otx.core.types.task import OTXTaskType
 
 __all__ = ["PLUGIN"]
 
+_FORMATS = (
+    "mask_folders",
+    "common_semantic_segmentation_with_subset_dirs",
+    "common_semantic_segmentation",
+    "cityscapes",
+    "voc_segmentation",
+    "camvid",
+    "ade20k2017",
+    "ade20k2020",
+)
+"""Layouts of semantic segmentation alone. Datumaro JSON is read as this task where its annotations are masks."""
+
 PLUGIN = TaskPlugin(
     tasks=(
         TaskSpec(
@@ -13,26 +25,10 @@ PLUGIN = TaskPlugin(
             default_model="tiny_seg",
             pretrained_model="lraspp_mobilenetv3",
             dataset_adapter="otx.segmentation.data:SemanticSegAdapter",
-            formats=(
-                "mask_folders",
-                "common_semantic_segmentation_with_subset_dirs",
-                "common_semantic_segmentation",
-                "cityscapes",
-                "voc_segmentation",
-                "camvid",
-                "ade20k2017",
-                "ade20k2020",
-            ),
-            default_for_formats=(
-                "mask_folders",
-                "common_semantic_segmentation_with_subset_dirs",
-                "common_semantic_segmentation",
-                "cityscapes",
-                "voc_segmentation",
-                "camvid",
-                "ade20k2017",
-                "ade20k2020",
-            ),
+            formats=(*_FORMATS, "datumaro"),
+            default_for_formats=_FORMATS,
+            annotations=("mask",),
+            default_for_annotations=("mask",),
             dataset_formats=(
                 "otx.segmentation.formats.cityscapes:CITYSCAPES",
                 "otx.segmentation.formats.voc:VOC_SEGMENTATION",

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 
 from otx.core.config.recipe import DataConfig
 from otx.core.data.adapter import TaskDataAdapter
+from otx.core.data.annotations import count_annotations, describe, task_for_annotations
 from otx.core.data.dataset import OTXDataset
 from otx.core.data.formats import import_dataset
 from otx.core.data.image_cache import cache_images, fits_lazily, wants_cache
@@ -27,7 +28,9 @@ from otx.core.data.sample import Sample
 from otx.core.data.split import canonical_subset, split_train_val
 from otx.core.data.transforms import build_transforms
 from otx.core.errors import DataError
+from otx.core.plugin import all_specs
 from otx.core.types.label import LabelInfo
+from otx.core.types.task import OTXTaskType
 
 __all__ = ["OTXDataModule", "default_num_workers"]
 
@@ -57,8 +60,12 @@ class OTXDataModule(LightningDataModule):
         label_names: Sequence[str] | None = None,
         min_classes: int = 1,
         check_cache: Path | None = None,
+        task: OTXTaskType | None = None,
     ) -> None:
         super().__init__()
+        self.task = task
+        """The task the adapter reads for, named where the data holds no annotation it reads."""
+        self.data_format = data_format
         self.check_cache = check_cache
         """Where the image checks' outcomes are kept between runs (:mod:`~otx.core.data.image_checks`)."""
         self.image_checks: ImageChecks | None = None
@@ -77,7 +84,7 @@ class OTXDataModule(LightningDataModule):
                 f"{data_root} has {self.label_info.num_classes} class(es) {list(names)}; this task needs at least "
                 f"{min_classes}. Add images of other classes."
             )
-        self.subsets = self._split(self._samples_by_subset(dataset, names), seed)
+        self.subsets = self._split(self._samples_by_subset(dataset, names), seed, dataset)
         if config.check_images:
             self._check_images()
 
@@ -108,12 +115,13 @@ class OTXDataModule(LightningDataModule):
             )
         return self.label_info.label_names.index(name)
 
-    def _split(self, subsets: dict[str, list[Sample]], seed: int) -> dict[str, list[Sample]]:
+    def _split(self, subsets: dict[str, list[Sample]], seed: int, dataset: Dataset) -> dict[str, list[Sample]]:
         pool = subsets.pop("default", [])
         if "train" not in subsets:
             subsets["train"] = pool
-        if not subsets["train"]:
-            raise DataError(f"No labelled training images found in {self.data_root}")
+        if not any(self.adapter.labels_of(sample.target) for sample in subsets["train"]):
+            task = f" for {self.task.value}" if self.task is not None else ""
+            raise DataError(f"No labelled training images found in {self.data_root}{task}{self._other_task(dataset)}")
         if "val" not in subsets:
             subsets["train"], subsets["val"] = split_train_val(
                 subsets["train"],
@@ -135,6 +143,13 @@ class OTXDataModule(LightningDataModule):
             raise DataError(f"No training images left in {self.data_root} after the split; lower data.val_fraction")
         subsets.setdefault("test", subsets["val"])
         return subsets
+
+    def _other_task(self, dataset: Dataset) -> str:
+        """What ``dataset`` holds and the ``--task`` that trains on it, where another task claims it; else ``""``."""
+        counts = count_annotations(dataset)
+        others = [s for s in all_specs().values() if s.task != self.task and self.data_format in s.formats]
+        spec = task_for_annotations(counts, others)
+        return f": the data holds {describe(counts)}; run with --task {spec.task.value}" if spec is not None else ""
 
     def _check_images(self) -> None:
         paths = list(dict.fromkeys(s.path for subset in self.subsets.values() for s in subset if s.path is not None))
