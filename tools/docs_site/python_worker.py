@@ -2,6 +2,7 @@
 
 Each line on stdin names a file of code and the page it comes from; the reply, on the file
 descriptor given as the argument, is ``ok`` or ``failed`` and the traceback, then a NUL byte.
+Modules in the page's folder (titled blocks) are importable, as they are for ``python -c``.
 """
 
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 def main() -> None:
     replies = int(sys.argv[1])
+    sys.path[0] = os.getcwd()  # as in ``python -c``: the page's folder, not this script's, is importable
     namespace: dict[str, object] = {"__name__": "__main__"}
     for request in sys.stdin:
         code_file, _, page = request.rstrip("\n").partition("\t")
