@@ -20,10 +20,7 @@ def _run_page(tmp_path: Path, text: str) -> list[tuple[bool, str]]:
     page = Path("docs/page.md")
     runner = PageRun(tmp_path, snippet_env(tmp_path), timeout=60)
     try:
-        return [
-            (outcome.ok, outcome.detail)
-            for outcome in (runner.run(s) for s in extract(page, text) if s.runs)
-        ]
+        return [(outcome.ok, outcome.detail) for outcome in (runner.run(s) for s in extract(page, text) if s.runs)]
     finally:
         runner.close()
 

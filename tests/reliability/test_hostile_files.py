@@ -78,7 +78,17 @@ def test_pickle_payload_in_checkpoint_does_not_run(otx: Callable[..., Any], tmp_
     result = otx("test", "--checkpoint", checkpoint, "--work_dir", tmp_path / "ws")
     assert result.code == 2
     assert str(checkpoint) in result.error_line
+    assert "Python objects besides tensors" in result.error_line
     assert not marker.exists()
+
+
+def test_a_file_that_is_no_checkpoint_is_named_as_such(otx: Callable[..., Any], tmp_path: Path) -> None:
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    result = otx("test", "--checkpoint", image, "--work_dir", tmp_path / "ws")
+    assert result.code == 2
+    assert f"{image} is not a PyTorch checkpoint" in result.error_line
+    assert "Weights only" not in result.error_line
 
 
 @pytest.mark.parametrize("module", ["this", "planted"])

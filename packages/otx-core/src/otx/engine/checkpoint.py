@@ -2,6 +2,7 @@
 
 import errno
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,14 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         return load_checkpoint_file(Path(path))
 
 
+_TORCH_FILE_STARTS = (b"PK\x03\x04", b"\x80")
+"""The first bytes of what ``torch.save`` writes: a zip archive, or (legacy format) a pickle of protocol 2+."""
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def _disk_full(exc: BaseException) -> bool:
     return any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in (exc, exc.__context__))
 
@@ -64,11 +73,24 @@ def load_checkpoint_file(path: Path) -> dict[str, Any]:
     """A checkpoint's contents, read without executing pickled code."""
     if not path.is_file():
         raise CheckpointError(f"Checkpoint not found: {path}")
+    with path.open("rb") as file:
+        head = file.read(4)
+    if not head.startswith(_TORCH_FILE_STARTS):
+        raise CheckpointError(
+            f"{path} is not a PyTorch checkpoint (it does not start as torch.save writes one); "
+            "pass a .ckpt from a training run's checkpoints/ folder, or an exported model .xml"
+        )
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "Weights only load failed" not in str(exc):
+            raise CheckpointError(f"Cannot read checkpoint {path}: {_first_line(exc)}") from None
+        raise CheckpointError(
+            f"Cannot read checkpoint {path}: it holds Python objects besides tensors and plain data, "
+            "which OTX does not load (unpickling them could run code)"
+        ) from None
     except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"Cannot read checkpoint {path}: {first_line}") from None
+        raise CheckpointError(f"Cannot read checkpoint {path}: {_first_line(exc)}") from None
     if not isinstance(data, dict):
         raise CheckpointError(f"{path} is not a checkpoint (found {type(data).__name__})")
     return data
