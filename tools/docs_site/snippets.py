@@ -6,16 +6,18 @@ Every fenced block must say what it is (```` ```python ````, ```` ```bash ````, 
 - ``python`` blocks run, in page order, in one interpreter per page (a block sees the names the
   blocks above it defined);
 - ``bash`` blocks run with ``bash -euo pipefail``, and must exit 0;
-- ``console`` blocks are commands (``$ ...``) followed by the output they must print; ``...`` on a
-  line of its own stands for any lines, and within a line for any text;
+- ``console`` blocks are commands (``$ ...``) followed by the output they must print (stdout, then
+  stderr; the exit code is not checked, so an error message can be the expected output); ``...``
+  on a line of its own stands for any lines, and within a line for any text;
 - other languages (``text``, ``yaml``, ``toml``, ...) are shown, not run;
 - a block with a title (```` ```python title="my_models.py" ````, shown above the block on the site)
   is a file: it is written under that name into the page's folder, for the snippets after it.
 
 A ``python``, ``bash`` or ``console`` block right after a line ``<!-- not run: REASON -->`` is left
 out, for the reason given (a download, a GPU, hours of training). Each page runs in its own
-folder, which holds the small datasets that :mod:`docs_site.tiny_data` writes under ``data/``,
-and ``tools/`` of the repository; ``uv run`` there runs in this repository's environment.
+folder, which holds its own copy of the small datasets that :mod:`docs_site.tiny_data` writes,
+under ``data/``, and ``tools/`` of the repository; ``uv run`` there runs in this repository's
+environment.
 """
 
 import argparse
@@ -173,29 +175,27 @@ class PageRun:
             self._python.wait()
             os.close(self._results)
 
-    def _run_shell(self, script: str) -> tuple[bool, str]:
+    def _execute(self, argv: list[str]) -> tuple[int | None, str]:
+        """The exit code (``None`` after the timeout) and what ``argv`` printed, stdout then stderr."""
         try:
             done = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", script],
-                cwd=self.folder,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
+                argv, cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=self.timeout, check=False
             )
         except subprocess.TimeoutExpired:
-            return False, f"timed out after {self.timeout:.0f} s"
-        output = done.stdout + done.stderr
-        if done.returncode != 0:
-            return False, f"exit code {done.returncode}:\n{_tail(output)}"
+            return None, f"timed out after {self.timeout:.0f} s"
+        return done.returncode, done.stdout + done.stderr
+
+    def _run_shell(self, script: str) -> tuple[bool, str]:
+        code, output = self._execute(["bash", "-euo", "pipefail", "-c", script])
+        if code is None:
+            return False, output
+        if code != 0:
+            return False, f"exit code {code}:\n{_tail(output)}"
         return True, output
 
     def _run_console(self, snippet: Snippet) -> tuple[bool, str]:
         for command, expected in console_commands(snippet):
-            ok, output = self._run_shell(command)
-            if not ok:
-                return False, f"$ {command}\n{output}"
+            _, output = self._execute(["bash", "-c", command])  # the exit code is not checked
             actual = [line for line in output.splitlines() if line.strip()]
             wanted = [line for line in expected if line.strip()]
             if not output_matches(wanted, actual):
@@ -286,11 +286,10 @@ def snippet_env(folder: Path) -> dict[str, str]:
 
 
 def page_folder(root: Path, page: Path, data: Path) -> Path:
-    """A fresh folder for one page's snippets, with each tiny dataset linked into ``data/``, and ``tools/``."""
+    """A fresh folder for one page's snippets, with its own copy of the tiny datasets in ``data/``, and ``tools/``."""
     folder = root / str(page).replace("/", "__").removesuffix(".md")
-    (folder / "data").mkdir(parents=True)
-    for dataset in data.iterdir():
-        (folder / "data" / dataset.name).symlink_to(dataset, target_is_directory=True)
+    folder.mkdir(parents=True)
+    shutil.copytree(data, folder / "data")
     (folder / "tools").symlink_to(REPO / "tools", target_is_directory=True)
     return folder
 
