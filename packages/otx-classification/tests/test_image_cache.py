@@ -122,3 +122,18 @@ def test_auto_leaves_large_subsets_alone_without_a_warning(
 def test_an_unknown_cache_mode_is_refused(data_config: Callable[..., DataConfig]) -> None:
     with pytest.raises((ConfigError, ValueError), match="disk"):
         data_config(cache="disk")
+
+
+@pytest.mark.parametrize(("batch_size", "served"), [(3, 15), (5, 15), (6, 16), (7, 16)])
+def test_only_a_last_training_batch_of_one_image_is_dropped(
+    tmp_path: Path,
+    class_folders_writer: Callable[..., Path],
+    data_config: Callable[..., DataConfig],
+    batch_size: int,
+    served: int,
+) -> None:
+    """16 training images: batches of 3 and 5 end in one image (dropped), of 6 and 7 in 4 and 2 images (kept)."""
+    root = class_folders_writer(tmp_path / "flat", {"blue": 10, "red": 10})
+    module = _module(root, data_config(cache="none", val_fraction=0.2, batch_size=batch_size))
+    assert len(module.subsets["train"]) == 16
+    assert _images_served(module, "train") == served

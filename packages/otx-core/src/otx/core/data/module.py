@@ -47,6 +47,15 @@ def default_num_workers() -> int:
     return 0 if cores <= 2 else min(4, cores - 1)
 
 
+def _last_batch_is_single(images: int, batch_size: int) -> bool:
+    """Whether a training epoch would end in a batch of one image, which batch norm cannot train on.
+
+    Only that batch is dropped (one image an epoch, another each epoch as the order is shuffled); a
+    larger incomplete batch trains: on 6 images at batch 4, dropping it halved the optimizer steps.
+    """
+    return images > batch_size and images % batch_size == 1
+
+
 class OTXDataModule(LightningDataModule):
     """Subsets ``train``/``val``/``test`` of one dataset, with label info fixed at construction."""
 
@@ -249,6 +258,7 @@ class OTXDataModule(LightningDataModule):
         distributed sampler's.
         """
         dataset = self.dataset(subset, augment)
+        batch_size = batch_size or self.config.batch_size
         workers = self.num_workers
         processes = self.trainer.world_size if self.trainer is not None else 1
         sampler = None
@@ -258,10 +268,10 @@ class OTXDataModule(LightningDataModule):
             )
         return DataLoader(
             dataset,
-            batch_size=batch_size or self.config.batch_size,
+            batch_size=batch_size,
             shuffle=shuffle,
             sampler=sampler,
-            drop_last=shuffle and len(dataset) // processes > self.config.batch_size,
+            drop_last=shuffle and _last_batch_is_single(len(dataset) // processes, batch_size),
             num_workers=workers,
             persistent_workers=workers > 0,
             collate_fn=self.adapter.collate,
