@@ -252,3 +252,15 @@ def test_bad_sources_are_one_line_and_leave_no_run(
     assert words in result.error_line and source.name in result.error_line
     after = _latest(trained["work_dir"]) if (trained["work_dir"] / ".latest" / "predict").exists() else None
     assert after == before
+
+
+@pytest.mark.e2e
+def test_the_engine_that_trained_predicts_on_new_images(
+    trained: dict[str, Any], tmp_path: Path, shapes_root: Path, otx: Otx
+) -> None:
+    """``Engine(data_root=...)`` then ``predict(source=...)``: the engine's dataset is not read for it."""
+    root = _folder(tmp_path / "photos")
+    preds = Engine(data_root=shapes_root, work_dir=trained["work_dir"]).predict(source=f"{root}/*.png")
+    assert sorted(Path(info.path).name for batch in preds for info in batch.imgs_info) == ["a.png", "b.png", "e.png"]
+    both = otx("predict", "--source", root, "--data_root", shapes_root, "--work_dir", trained["work_dir"])
+    assert both.code == 2 and "--source or on the test subset of --data_root" in both.error_line

@@ -299,6 +299,8 @@ def predict(
 
     With --save_images each image (each video frame) is also written with its prediction drawn on it.
     """
+    if source is not None and data_root is not None:
+        raise _usage_error("predict runs on --source or on the test subset of --data_root; pass one of them")
     _engine(data_root, work_dir).predict(checkpoint=checkpoint, save_images=save_images, source=source)
 
 

@@ -169,9 +169,7 @@ class Engine:
         in ``source`` are read upright (EXIF orientation); unreadable files are skipped and named.
         """
         found = None
-        if source is not None:
-            if self.request.data_root is not None:
-                raise ConfigError("predict runs on --source or on the test subset of --data_root; pass one of them")
+        if source is not None:  # the engine's data_root, if any, is not read: the model's classes and input decide
             cap = self.request.overrides.get("data.max_image_pixels", DEFAULT_MAX_PIXELS)
             found = find_source(source, int(cap))
         plan = self._start(Command.PREDICT, checkpoint=checkpoint, source=found)
