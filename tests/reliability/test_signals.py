@@ -73,3 +73,29 @@ def test_a_signal_stops_training_resumably(tmp_path: Path, otx: Otx, runs: Any, 
     assert runs.finished_epoch(last) == epoch + 1
     assert sorted(runs.validation_rows(run / "logs_2" / "metrics.csv"))[0] == epoch + 1  # no epoch trained again
     assert not (run / "FAILED").exists()
+
+
+def test_a_signal_between_the_checkpoint_and_the_pointer_still_leaves_the_run_pointed_at(
+    tmp_path: Path, otx: Otx, runs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signal lands as the first ``last.ckpt`` is on disk and ``.latest/train`` is about to move."""
+    from otx.engine.signals import Interrupted
+    from otx.engine.workdir import WorkDir
+
+    point_latest = WorkDir.point_latest
+    calls: list[str] = []
+
+    def interrupted_once(self: WorkDir, command: str, run: Path) -> None:
+        calls.append(command)
+        if len(calls) == 1:
+            raise Interrupted(signal.SIGTERM)
+        point_latest(self, command, run)
+
+    monkeypatch.setattr(WorkDir, "point_latest", interrupted_once)
+    work_dir = tmp_path / "ws"
+    stopped = otx(*runs.train_args(work_dir, 3))
+    assert stopped.code == 143, stopped.err
+    (run,) = work_dir.glob("*_train")
+    assert (run / "checkpoints" / "last.ckpt").is_file()
+    assert (work_dir / ".latest" / "train").resolve() == run.resolve()
+    assert "resume with: otx train --resume" in stopped.err

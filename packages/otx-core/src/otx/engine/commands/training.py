@@ -68,6 +68,8 @@ def run_train(
             with work_dir.run(plan.command, folder, track=track), torch_threads(plan.config.trainer.num_threads):
                 return _fit(plan, folder, on_last, data, callbacks)
         except Interrupted as exc:  # the run's FAILED marker has the signal; the message says how to go on
+            if on_last is not None and (folder / "checkpoints" / f"{LAST_CHECKPOINT}.ckpt").is_file():
+                on_last()  # the signal may have come between writing last.ckpt and pointing at the run
             raise Interrupted(exc.signum, _resume_hint(exc, folder, work_dir)) from None
 
 
